@@ -1,0 +1,404 @@
+/* The address-space map and the kernel calls behind each change to it.
+ *
+ * Reserve is one mmap of PROT_NONE memory (inaccessible, no commit charge);
+ * commit is one mprotect, which makes Linux charge writable pages against the
+ * commit limit; decommit is one mmap(MAP_FIXED, PROT_NONE) over our own
+ * range, which drops the pages and the charge at once; release is one munmap.
+ * Every bookkeeping step that can fail (splitting a run needs memory) happens
+ * before the kernel call, and is undone if the kernel call fails, so the map
+ * and the kernel never disagree. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include "addrmap.h"
+#include "compat.h"
+#include "error.h"
+#include "pool.h"
+#include "procmaps.h"
+#include "region.h"
+#include "sysinfo.h"
+
+/* Where bottom-up placement starts looking: low like Windows' own
+ * allocations, above where a non-PIE executable and its brk heap live. */
+#define BOTTOM_UP_START ((uintptr_t)0x10000000)
+#define PLACEMENT_TRIES 64
+
+static pthread_rwlock_t map_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct addrmap runs;                 /* run start -> struct vm_run */
+static struct pool run_pool = POOL_INIT(struct vm_run);
+static struct pool allocation_pool = POOL_INIT(struct vm_allocation);
+static uintptr_t bottom_up_cursor = BOTTOM_UP_START;
+
+void vm_lock_shared(void)    { pthread_rwlock_rdlock(&map_lock); }
+void vm_lock_exclusive(void) { pthread_rwlock_wrlock(&map_lock); }
+void vm_unlock(void)         { pthread_rwlock_unlock(&map_lock); }
+
+static uintptr_t align_up(uintptr_t value, uintptr_t alignment)
+{
+    return (value + alignment - 1) & ~(alignment - 1);
+}
+
+static uintptr_t run_end(const struct vm_run *run)
+{
+    return run->start + run->size;
+}
+
+struct vm_run *vm_run_at(uintptr_t address)
+{
+    struct vm_run *run = addrmap_floor(&runs, address, NULL);
+    return run && address < run_end(run) ? run : NULL;
+}
+
+struct vm_run *vm_run_next(const struct vm_run *run)
+{
+    struct vm_run *next = addrmap_get(&runs, run_end(run));
+    return next && next->allocation == run->allocation ? next : NULL;
+}
+
+struct vm_allocation *vm_allocation_at(uintptr_t address)
+{
+    struct vm_run *run = vm_run_at(address);
+    return run ? run->allocation : NULL;
+}
+
+struct vm_allocation *vm_mapping_at(uintptr_t address)
+{
+    struct vm_run *run = addrmap_floor(&runs, address, NULL);
+    if (!run)
+        return NULL;
+    struct vm_allocation *allocation = run->allocation;
+    return address < allocation->base + allocation->mapped_size ? allocation : NULL;
+}
+
+struct vm_allocation *vm_allocation_before(uintptr_t address)
+{
+    struct vm_run *run = addrmap_floor(&runs, address, NULL);
+    return run ? run->allocation : NULL;
+}
+
+struct vm_allocation *vm_allocation_after(uintptr_t address)
+{
+    if (address == UINTPTR_MAX)
+        return NULL;
+    struct vm_allocation *here = vm_mapping_at(address);
+    uintptr_t from = here ? here->base + here->mapped_size : address + 1;
+    struct vm_run *run = addrmap_ceiling(&runs, from, NULL);
+    return run ? run->allocation : NULL;
+}
+
+uintptr_t vm_region_end(const struct vm_run *run)
+{
+    const struct vm_run *next;
+    while ((next = vm_run_next(run)) && next->state == run->state && next->protect == run->protect)
+        run = next;
+    return run_end(run);
+}
+
+int vm_kernel_protection(DWORD protect)
+{
+    if (protect & PAGE_GUARD)
+        return PROT_NONE;
+    switch (protect & 0xff) {
+    case PAGE_READONLY:          return PROT_READ;
+    case PAGE_READWRITE:
+    case PAGE_WRITECOPY:         return PROT_READ | PROT_WRITE;
+    case PAGE_EXECUTE:           return PROT_EXEC;
+    case PAGE_EXECUTE_READ:      return PROT_READ | PROT_EXEC;
+    case PAGE_EXECUTE_READWRITE:
+    case PAGE_EXECUTE_WRITECOPY: return PROT_READ | PROT_WRITE | PROT_EXEC;
+    default:                     return PROT_NONE;
+    }
+}
+
+/* --- Placement ------------------------------------------------------------ */
+
+static void *map_anonymous(uintptr_t address, size_t size, int protection, int flags)
+{
+    return mmap((void *)address, size, protection, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+}
+
+/* Maps size bytes at a 64 KiB boundary of the kernel's choosing (its own
+ * top-down order): usually the first try is aligned already, because every
+ * mapping this library makes is a whole number of granules; otherwise map a
+ * granule more and trim. */
+static uintptr_t place_top_down(size_t size, int protection, int flags)
+{
+    void *first = map_anonymous(0, size, protection, flags);
+    if (first == MAP_FAILED)
+        return 0;
+    if (((uintptr_t)first & (ALLOCATION_GRANULARITY - 1)) == 0)
+        return (uintptr_t)first;
+    munmap(first, size);
+    size_t padded = size + ALLOCATION_GRANULARITY;
+    if (padded < size)
+        return errno = ENOMEM, 0;
+    char *wide = map_anonymous(0, padded, protection, flags);
+    if (wide == MAP_FAILED)
+        return 0;
+    uintptr_t base = align_up((uintptr_t)wide, ALLOCATION_GRANULARITY);
+    if (base > (uintptr_t)wide)
+        munmap(wide, base - (uintptr_t)wide);
+    if ((uintptr_t)wide + padded > base + size)
+        munmap((void *)(base + size), (uintptr_t)wide + padded - (base + size));
+    return base;
+}
+
+/* Maps at exactly base without touching anything already there; 0 (errno
+ * EEXIST) if anything is. */
+static uintptr_t place_at(uintptr_t base, size_t size, int protection, int flags)
+{
+    void *mapped = map_anonymous(base, size, protection, flags | MAP_FIXED_NOREPLACE);
+    if (mapped == MAP_FAILED)
+        return 0;
+    if ((uintptr_t)mapped != base) {
+        /* A kernel older than 4.17 takes the flag as a mere hint. */
+        munmap(mapped, size);
+        errno = EEXIST;
+        return 0;
+    }
+    return base;
+}
+
+/* Windows' default order: the lowest free 64 KiB-aligned range, searched
+ * from a cursor that release moves back down.  Our own allocations are
+ * skipped with the map; anything else (the program's mappings) is found by
+ * the kernel refusing to map over it. */
+static uintptr_t place_bottom_up(size_t size, int protection, int flags)
+{
+    const struct address_space *space = address_space();
+    uintptr_t candidate = bottom_up_cursor;
+    for (int tries = 0; tries < PLACEMENT_TRIES; tries++) {
+        if (candidate + size < candidate || candidate + size - 1 > space->highest)
+            break;
+        struct vm_run *below = addrmap_floor(&runs, candidate + size - 1, NULL);
+        if (below && below->allocation->base + below->allocation->mapped_size > candidate) {
+            candidate = below->allocation->base + below->allocation->mapped_size;
+            continue;
+        }
+        void *mapped = map_anonymous(candidate, size, protection, flags | MAP_FIXED_NOREPLACE);
+        if (mapped == MAP_FAILED) {
+            if (errno != EEXIST)
+                return 0;
+            uintptr_t end = procmaps_overlap_end(candidate, size);
+            candidate = align_up(end > candidate ? end : candidate + ALLOCATION_GRANULARITY,
+                                 ALLOCATION_GRANULARITY);
+            continue;
+        }
+        if ((uintptr_t)mapped == candidate) {
+            bottom_up_cursor = candidate + size;
+            return candidate;
+        }
+        /* The hint was not honoured (an old kernel, or a sanitizer's mmap
+         * that keeps programs out of its shadow ranges): the kernel's choice
+         * is as good as any if it is aligned. */
+        if (((uintptr_t)mapped & (ALLOCATION_GRANULARITY - 1)) == 0)
+            return (uintptr_t)mapped;
+        munmap(mapped, size);
+        break;
+    }
+    return place_top_down(size, protection, flags);
+}
+
+static uintptr_t place(const struct vm_request *request, size_t size, int protection, int flags)
+{
+    if (request->base)
+        return place_at(request->base, size, protection, flags);
+    if (request->top_down || (request->flags & ALLOCATION_LARGE_PAGES))
+        return place_top_down(size, protection, flags);
+    return place_bottom_up(size, protection, flags);
+}
+
+/* --- Runs ----------------------------------------------------------------- */
+
+static BOOL same_attributes(const struct vm_run *a, const struct vm_run *b)
+{
+    return a->state == b->state && a->protect == b->protect && a->locked == b->locked;
+}
+
+/* Splits the run holding `at` so that a run starts there. */
+static BOOL split_at(uintptr_t at)
+{
+    struct vm_run *run = vm_run_at(at);
+    if (!run || run->start == at)
+        return TRUE;
+    struct vm_run *tail = pool_alloc(&run_pool);
+    if (!tail)
+        return FALSE;
+    *tail = *run;
+    tail->start = at;
+    tail->size = run_end(run) - at;
+    if (addrmap_insert(&runs, at, tail) < 0) {
+        pool_free(&run_pool, tail);
+        return FALSE;
+    }
+    run->size = at - run->start;
+    return TRUE;
+}
+
+/* Merges equal neighbours from the run before start to the run after end. */
+static void coalesce(struct vm_allocation *allocation, uintptr_t start, uintptr_t end)
+{
+    struct vm_run *run = vm_run_at(start > allocation->base ? start - 1 : start);
+    while (run && run->start <= end) {
+        struct vm_run *next = vm_run_next(run);
+        if (next && same_attributes(run, next)) {
+            addrmap_remove(&runs, next->start);
+            run->size += next->size;
+            pool_free(&run_pool, next);
+        } else {
+            run = next;
+        }
+    }
+}
+
+/* Runs start at both ends of [start, end), or the map is unchanged. */
+static BOOL split_range(struct vm_allocation *allocation, uintptr_t start, uintptr_t end)
+{
+    if (!split_at(start))
+        return failure(ERROR_NOT_ENOUGH_MEMORY);
+    if (end < allocation->base + allocation->size && !split_at(end)) {
+        coalesce(allocation, start, start);
+        return failure(ERROR_NOT_ENOUGH_MEMORY);
+    }
+    return TRUE;
+}
+
+/* --- Changes -------------------------------------------------------------- */
+
+struct vm_allocation *vm_allocate(const struct vm_request *request)
+{
+    size_t mapped_size = align_up(request->size, ALLOCATION_GRANULARITY);
+    if (mapped_size < request->size) {
+        failure(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    struct vm_allocation *allocation = pool_alloc(&allocation_pool);
+    struct vm_run *run = allocation ? pool_alloc(&run_pool) : NULL;
+    if (!run) {
+        if (allocation)
+            pool_free(&allocation_pool, allocation);
+        failure(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+
+    /* Committing everything at once is one mmap with the final protection,
+     * unless an inaccessible tail must stay behind the pages. */
+    BOOL large = (request->flags & ALLOCATION_LARGE_PAGES) != 0;
+    BOOL commit_in_mmap = request->commit && (mapped_size == request->size || large);
+    int protection = commit_in_mmap ? vm_kernel_protection(request->protect) : PROT_NONE;
+    int flags = large ? MAP_HUGETLB : 0;
+    DWORD error;
+    uintptr_t base = place(request, mapped_size, protection, flags);
+    if (!base && commit_in_mmap && !large && errno == ENOMEM) {
+        /* Out of address space, or over the commit limit?  Reserving first
+         * tells them apart, and the commit below then reports the limit. */
+        commit_in_mmap = FALSE;
+        base = place(request, mapped_size, PROT_NONE, flags);
+    }
+    if (!base) {
+        error = errno == EEXIST ? ERROR_INVALID_ADDRESS
+              : large ? ERROR_NO_SYSTEM_RESOURCES : ERROR_NOT_ENOUGH_MEMORY;
+        goto discard;
+    }
+    if (request->commit && !commit_in_mmap &&
+        mprotect((void *)base, request->size, vm_kernel_protection(request->protect)) != 0) {
+        error = ERROR_COMMITMENT_LIMIT;
+        goto unmap;
+    }
+
+    *allocation = (struct vm_allocation){
+        .base = base, .size = request->size, .mapped_size = mapped_size,
+        .protect = request->protect, .type = MEM_PRIVATE, .flags = request->flags,
+    };
+    *run = (struct vm_run){
+        .start = base, .size = request->size,
+        .state = request->commit ? MEM_COMMIT : MEM_RESERVE,
+        .protect = request->commit ? request->protect : 0,
+        .allocation = allocation,
+    };
+    if (addrmap_insert(&runs, base, run) < 0) {
+        error = ERROR_NOT_ENOUGH_MEMORY;
+        goto unmap;
+    }
+    return allocation;
+
+unmap:
+    munmap((void *)base, mapped_size);
+discard:
+    pool_free(&run_pool, run);
+    pool_free(&allocation_pool, allocation);
+    failure(error);
+    return NULL;
+}
+
+BOOL vm_release(struct vm_allocation *allocation)
+{
+    if (munmap((void *)allocation->base, allocation->mapped_size) != 0)
+        return failure_from_errno();
+    uintptr_t at = allocation->base;
+    while (at < allocation->base + allocation->size) {
+        struct vm_run *run = addrmap_remove(&runs, at);
+        at = run_end(run);
+        pool_free(&run_pool, run);
+    }
+    if (allocation->base >= BOTTOM_UP_START && allocation->base < bottom_up_cursor)
+        bottom_up_cursor = allocation->base;
+    pool_free(&allocation_pool, allocation);
+    return TRUE;
+}
+
+static BOOL kernel_change(uintptr_t start, size_t size, DWORD state, DWORD protect)
+{
+    if (state == MEM_RESERVE) {
+        void *mapped = map_anonymous(start, size, PROT_NONE, MAP_FIXED);
+        return mapped == MAP_FAILED ? failure_from_errno() : TRUE;
+    }
+    if (mprotect((void *)start, size, vm_kernel_protection(protect)) != 0)
+        return failure(errno == ENOMEM ? ERROR_COMMITMENT_LIMIT : error_from_errno(errno));
+    return TRUE;
+}
+
+BOOL vm_change(struct vm_allocation *allocation, uintptr_t start, size_t size, DWORD state, DWORD protect)
+{
+    uintptr_t end = start + size;
+    if (state == MEM_RESERVE)
+        protect = 0;
+    struct vm_run *first = vm_run_at(start);
+    if (run_end(first) >= end && first->state == state && first->protect == protect &&
+        state == MEM_COMMIT)
+        return TRUE;            /* nothing to do: no syscall */
+    if (!split_range(allocation, start, end))
+        return FALSE;
+    if (!kernel_change(start, size, state, protect)) {
+        coalesce(allocation, start, end);
+        return FALSE;
+    }
+    for (struct vm_run *run = vm_run_at(start); run && run->start < end; run = vm_run_next(run)) {
+        run->state = state;
+        run->protect = protect;
+        if (state == MEM_RESERVE)
+            run->locked = FALSE;
+    }
+    coalesce(allocation, start, end);
+    return TRUE;
+}
+
+BOOL vm_set_locked(struct vm_allocation *allocation, uintptr_t start, size_t size, BOOL locked)
+{
+    uintptr_t end = start + size;
+    if (!split_range(allocation, start, end))
+        return FALSE;
+    if ((locked ? mlock((void *)start, size) : munlock((void *)start, size)) != 0) {
+        DWORD error = errno == ENOMEM || errno == EAGAIN ? ERROR_WORKING_SET_QUOTA
+                    : errno == EPERM ? ERROR_PRIVILEGE_NOT_HELD : error_from_errno(errno);
+        coalesce(allocation, start, end);
+        return failure(error);
+    }
+    for (struct vm_run *run = vm_run_at(start); run && run->start < end; run = vm_run_next(run))
+        run->locked = locked;
+    coalesce(allocation, start, end);
+    return TRUE;
+}

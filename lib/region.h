@@ -1,0 +1,74 @@
+/* The address-space map: every allocation the library made, and inside each
+ * the runs of pages that share a state and a protection.
+ *
+ * Runs tile their allocation exactly and adjacent runs always differ (state,
+ * protection or lock), so a reservation costs one run however large it is,
+ * and VirtualQuery's RegionSize is the rest of one run (plus neighbours that
+ * differ only in being locked).  All runs of all allocations sit in one
+ * ordered index keyed by address, so finding what holds an address is one
+ * O(log n) lookup.  A single reader/writer lock guards the whole map. */
+#ifndef W32MEM_REGION_H
+#define W32MEM_REGION_H
+
+#include <stdint.h>
+#include <windows.h>
+
+/* Allocation flags. */
+#define ALLOCATION_WRITE_WATCH 0x1
+#define ALLOCATION_LARGE_PAGES 0x2
+#define ALLOCATION_PHYSICAL    0x4
+
+struct vm_allocation {
+    uintptr_t base;         /* 64 KiB aligned */
+    size_t size;            /* whole pages: what VirtualQuery shows */
+    size_t mapped_size;     /* whole granules: what the kernel maps; the tail
+                               past size is inaccessible and shows as free */
+    DWORD protect;          /* AllocationProtect */
+    DWORD type;             /* MEM_PRIVATE or MEM_MAPPED */
+    DWORD flags;            /* ALLOCATION_* */
+};
+
+struct vm_run {
+    uintptr_t start;
+    size_t size;
+    DWORD state;            /* MEM_RESERVE or MEM_COMMIT */
+    DWORD protect;          /* PAGE_* with modifiers; 0 while reserved */
+    BOOL locked;            /* VirtualLock'ed */
+    struct vm_allocation *allocation;
+};
+
+struct vm_request {
+    uintptr_t base;         /* 64 KiB aligned, or 0 for anywhere */
+    size_t size;            /* whole pages */
+    DWORD protect;          /* AllocationProtect, and the protection of a commit */
+    BOOL commit;            /* commit every page at once */
+    BOOL top_down;
+    DWORD flags;            /* ALLOCATION_* */
+};
+
+void vm_lock_shared(void);
+void vm_lock_exclusive(void);
+void vm_unlock(void);
+
+/* Lookups; the caller holds the lock. */
+struct vm_run *vm_run_at(uintptr_t address);
+struct vm_run *vm_run_next(const struct vm_run *run);   /* within its allocation */
+struct vm_allocation *vm_allocation_at(uintptr_t address);
+struct vm_allocation *vm_mapping_at(uintptr_t address); /* also in the inaccessible tail */
+struct vm_allocation *vm_allocation_before(uintptr_t address); /* greatest base <= address */
+struct vm_allocation *vm_allocation_after(uintptr_t address);  /* lowest base > address */
+uintptr_t vm_region_end(const struct vm_run *run);
+
+/* Changes; the caller holds the lock exclusively.  Each returns NULL/FALSE
+ * with the last error set and the map unchanged on failure. */
+struct vm_allocation *vm_allocate(const struct vm_request *request);
+BOOL vm_release(struct vm_allocation *allocation);
+/* Sets [start, start+size) of allocation to state (MEM_COMMIT with protect,
+ * or MEM_RESERVE) in the kernel and in the map. */
+BOOL vm_change(struct vm_allocation *allocation, uintptr_t start, size_t size, DWORD state, DWORD protect);
+BOOL vm_set_locked(struct vm_allocation *allocation, uintptr_t start, size_t size, BOOL locked);
+
+/* The kernel protection for a PAGE_* value. */
+int vm_kernel_protection(DWORD protect);
+
+#endif

@@ -1,0 +1,119 @@
+/* GetSystemInfo and GetNativeSystemInfo. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+#include "sysinfo.h"
+#include <windows.h>
+
+static struct address_space layout;
+static pthread_once_t layout_once = PTHREAD_ONCE_INIT;
+
+/* Windows keeps the last 64 KiB below the top of user space off limits; the
+ * top itself is where the kernel puts the initial stack, so the width of the
+ * user address space (47 bits on x86-64 with 4-level paging, 48 on most
+ * arm64 kernels) is the bit length of any stack address. */
+static void layout_init(void)
+{
+    int on_stack;
+    uintptr_t stack = (uintptr_t)&on_stack;
+    int bits = 64 - __builtin_clzl(stack);
+    layout.page_size = (size_t)sysconf(_SC_PAGESIZE);
+    layout.lowest = LOWEST_USER_ADDRESS;
+    layout.highest = ((uintptr_t)1 << bits) - ALLOCATION_GRANULARITY - 1;
+}
+
+const struct address_space *address_space(void)
+{
+    pthread_once(&layout_once, layout_init);
+    return &layout;
+}
+
+/* The online processors as a mask of the first 64, from the kernel's list
+ * ("0-3,8,10-11"). */
+static DWORD_PTR online_processor_mask(void)
+{
+    DWORD_PTR mask = 0;
+    FILE *list = fopen("/sys/devices/system/cpu/online", "re");
+    if (list) {
+        unsigned first, last;
+        int separator;
+        while (fscanf(list, "%u", &first) == 1) {
+            last = first;
+            separator = fgetc(list);
+            if (separator == '-') {
+                if (fscanf(list, "%u", &last) != 1)
+                    break;
+                separator = fgetc(list);
+            }
+            for (unsigned cpu = first; cpu <= last && cpu < 64; cpu++)
+                mask |= (DWORD_PTR)1 << cpu;
+            if (separator != ',')
+                break;
+        }
+        fclose(list);
+    }
+    if (!mask) {
+        long count = sysconf(_SC_NPROCESSORS_ONLN);
+        mask = count >= 64 ? ~(DWORD_PTR)0 : ((DWORD_PTR)1 << (count > 0 ? count : 1)) - 1;
+    }
+    return mask;
+}
+
+static void fill_processor(SYSTEM_INFO *info)
+{
+#if defined(__x86_64__)
+    info->wProcessorArchitecture = PROCESSOR_ARCHITECTURE_AMD64;
+    info->dwProcessorType = PROCESSOR_AMD_X8664;
+#elif defined(__i386__)
+    info->wProcessorArchitecture = PROCESSOR_ARCHITECTURE_INTEL;
+    info->dwProcessorType = PROCESSOR_INTEL_PENTIUM;
+#elif defined(__aarch64__)
+    info->wProcessorArchitecture = PROCESSOR_ARCHITECTURE_ARM64;
+    info->dwProcessorType = 0;
+#else
+    info->wProcessorArchitecture = PROCESSOR_ARCHITECTURE_UNKNOWN;
+    info->dwProcessorType = 0;
+#endif
+#if defined(__x86_64__) || defined(__i386__)
+    /* Windows reports the display family as the level and the display model
+     * and stepping as the revision, both taken from CPUID leaf 1. */
+    unsigned eax, ebx, ecx, edx;
+    if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+        unsigned family = (eax >> 8) & 0xf, model = (eax >> 4) & 0xf, stepping = eax & 0xf;
+        if (family == 0xf)
+            family += (eax >> 20) & 0xff;
+        if (family == 0x6 || family >= 0xf)
+            model |= ((eax >> 16) & 0xf) << 4;
+        info->wProcessorLevel = (WORD)family;
+        info->wProcessorRevision = (WORD)((model << 8) | stepping);
+    }
+#endif
+}
+
+void WINAPI GetSystemInfo(LPSYSTEM_INFO info)
+{
+    if (!info)
+        return;
+    const struct address_space *space = address_space();
+    memset(info, 0, sizeof(*info));
+    info->dwPageSize = (DWORD)space->page_size;
+    info->lpMinimumApplicationAddress = (LPVOID)space->lowest;
+    info->lpMaximumApplicationAddress = (LPVOID)space->highest;
+    info->dwActiveProcessorMask = online_processor_mask();
+    info->dwNumberOfProcessors = (DWORD)__builtin_popcountl(info->dwActiveProcessorMask);
+    info->dwAllocationGranularity = ALLOCATION_GRANULARITY;
+    fill_processor(info);
+}
+
+/* A native process: there is no WOW64 layer whose view could differ. */
+void WINAPI GetNativeSystemInfo(LPSYSTEM_INFO info)
+{
+    GetSystemInfo(info);
+}

@@ -1,0 +1,20 @@
+/* Facts about the machine and the process's address space that every part of
+ * the library needs. */
+#ifndef W32MEM_SYSINFO_H
+#define W32MEM_SYSINFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ALLOCATION_GRANULARITY 0x10000u
+#define LOWEST_USER_ADDRESS    ((uintptr_t)0x10000)
+
+struct address_space {
+    size_t page_size;
+    uintptr_t lowest;           /* lpMinimumApplicationAddress */
+    uintptr_t highest;          /* lpMaximumApplicationAddress, inclusive */
+};
+
+const struct address_space *address_space(void);
+
+#endif

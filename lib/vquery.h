@@ -1,0 +1,12 @@
+/* What VirtualQuery reports for any address. */
+#ifndef W32MEM_VQUERY_H
+#define W32MEM_VQUERY_H
+
+#include <stdint.h>
+#include <windows.h>
+
+/* Fills info for the page holding address (at most the highest user
+ * address); FALSE with the last error set if the kernel's map is unreadable. */
+BOOL vquery(uintptr_t address, MEMORY_BASIC_INFORMATION *info);
+
+#endif
