@@ -265,9 +265,17 @@ typedef LONG_PTR            LRESULT;
 typedef WORD                ATOM;
 typedef DWORD               COLORREF, *LPCOLORREF;
 
+/* Unprototyped in C, as in the SDK, so any function pointer converts. */
+#if !defined(__cplusplus)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
+#endif
 typedef INT_PTR (WINAPI *FARPROC)();
 typedef INT_PTR (WINAPI *NEARPROC)();
 typedef INT_PTR (WINAPI *PROC)();
+#if !defined(__cplusplus)
+#pragma GCC diagnostic pop
+#endif
 
 /* ---------------------------------------------------------------------- */
 /* FILETIME                                                                */

@@ -182,7 +182,11 @@ typedef struct _LUID {
 /* Zeroes memory with volatile stores, so the compiler cannot drop it. */
 static __inline__ PVOID RtlSecureZeroMemory(PVOID ptr, SIZE_T cnt)
 {
+#ifdef __cplusplus
+    volatile char *vptr = static_cast<volatile char *>(ptr);
+#else
     volatile char *vptr = (volatile char *)ptr;
+#endif
     while (cnt) {
         *vptr = 0;
         vptr++;

@@ -54,8 +54,10 @@ struct vm_run *vm_run_at(uintptr_t address)
 
 struct vm_run *vm_run_next(const struct vm_run *run)
 {
-    struct vm_run *next = addrmap_get(&runs, run_end(run));
-    return next && next->allocation == run->allocation ? next : NULL;
+    const struct vm_allocation *allocation = run->allocation;
+    if (run_end(run) >= allocation->base + allocation->size)
+        return NULL;
+    return addrmap_get(&runs, run_end(run));
 }
 
 struct vm_allocation *vm_allocation_at(uintptr_t address)
