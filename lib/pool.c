@@ -5,6 +5,7 @@
 
 #include <sys/mman.h>
 
+#include "compat.h"
 #include "pool.h"
 
 #define POOL_CHUNK_SIZE 0x10000
@@ -17,8 +18,18 @@ void *pool_alloc(struct pool *pool)
         return object;
     }
     if (pool->chunk_next == pool->chunk_end) {
-        char *chunk = mmap(NULL, POOL_CHUNK_SIZE, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        char *chunk = MAP_FAILED;
+        if (pool->first_chunk_at) {
+            chunk = mmap((void *)pool->first_chunk_at, POOL_CHUNK_SIZE, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+            if (chunk != MAP_FAILED && (uintptr_t)chunk != pool->first_chunk_at) {
+                munmap(chunk, POOL_CHUNK_SIZE);     /* an old kernel's mere hint */
+                chunk = MAP_FAILED;
+            }
+            pool->first_chunk_at = 0;
+        }
+        if (chunk == MAP_FAILED)
+            chunk = mmap(NULL, POOL_CHUNK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (chunk == MAP_FAILED)
             return NULL;
         pool->chunk_next = chunk;

@@ -5,14 +5,18 @@
 #define W32MEM_POOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct pool {
     size_t object_size;
     void *free_list;
     char *chunk_next, *chunk_end;
+    uintptr_t first_chunk_at;   /* where the first chunk should go, if free */
 };
 
 #define POOL_INIT(type) { .object_size = (sizeof(type) + 15) & ~(size_t)15 }
+#define POOL_INIT_AT(type, address) \
+    { .object_size = (sizeof(type) + 15) & ~(size_t)15, .first_chunk_at = (address) }
 
 /* An uninitialised object, or NULL when no memory can be mapped.  The caller
  * synchronises access to the pool. */

@@ -18,15 +18,7 @@
 #define ALLOCATION_LARGE_PAGES 0x2
 #define ALLOCATION_PHYSICAL    0x4
 
-struct vm_allocation {
-    uintptr_t base;         /* 64 KiB aligned */
-    size_t size;            /* whole pages: what VirtualQuery shows */
-    size_t mapped_size;     /* whole granules: what the kernel maps; the tail
-                               past size is inaccessible and shows as free */
-    DWORD protect;          /* AllocationProtect */
-    DWORD type;             /* MEM_PRIVATE or MEM_MAPPED */
-    DWORD flags;            /* ALLOCATION_* */
-};
+struct vm_allocation;
 
 struct vm_run {
     uintptr_t start;
@@ -35,6 +27,19 @@ struct vm_run {
     DWORD protect;          /* PAGE_* with modifiers; 0 while reserved */
     BOOL locked;            /* VirtualLock'ed */
     struct vm_allocation *allocation;
+};
+
+struct vm_allocation {
+    uintptr_t base;         /* 64 KiB aligned */
+    size_t size;            /* whole pages: what VirtualQuery shows */
+    size_t mapped_size;     /* whole granules: what the kernel maps; the tail
+                               past size is inaccessible and shows as free */
+    DWORD protect;          /* AllocationProtect */
+    DWORD type;             /* MEM_PRIVATE or MEM_MAPPED */
+    DWORD flags;            /* ALLOCATION_* */
+    /* The run at base lives here, so that a query of an allocation with one
+     * run (most of them) touches one place in memory. */
+    struct vm_run first_run;
 };
 
 struct vm_request {
