@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "addrmap.h"
 #include "compat.h"
@@ -414,7 +416,8 @@ BOOL vm_set_locked(struct vm_allocation *allocation, uintptr_t start, size_t siz
     uintptr_t end = start + size;
     if (!split_range(allocation, start, end))
         return FALSE;
-    if ((locked ? mlock((void *)start, size) : munlock((void *)start, size)) != 0) {
+    /* The system calls themselves: sanitizers replace mlock with a no-op. */
+    if (syscall(locked ? SYS_mlock : SYS_munlock, start, size) != 0) {
         DWORD error = errno == ENOMEM || errno == EAGAIN ? ERROR_WORKING_SET_QUOTA
                     : errno == EPERM ? ERROR_PRIVILEGE_NOT_HELD : error_from_errno(errno);
         coalesce(allocation, start, end);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -333,7 +334,7 @@ static BOOL change_lock(LPVOID address, SIZE_T size, BOOL lock)
         /* Memory the library did not make (the stack, static data): lock it
          * with the kernel directly. */
         vm_unlock();
-        if ((lock ? mlock((void *)start, end - start) : munlock((void *)start, end - start)) != 0)
+        if (syscall(lock ? SYS_mlock : SYS_munlock, start, end - start) != 0)
             return failure(errno == ENOMEM ? ERROR_NOACCESS : errno == EPERM ? ERROR_PRIVILEGE_NOT_HELD
                                         : ERROR_WORKING_SET_QUOTA);
         return TRUE;

@@ -986,6 +986,8 @@ END_TEST
 
 START_TEST(address_space_limit_is_honoured)
 {
+    if (UNDER_SANITIZER)
+        return;
     struct rlimit limit = { (rlim_t)8 << 30, (rlim_t)8 << 30 };
     ck_assert_int_eq(setrlimit(RLIMIT_AS, &limit), 0);          /* this test runs in its own child */
     MEMORYSTATUSEX status = { .dwLength = sizeof(status) };
