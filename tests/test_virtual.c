@@ -396,10 +396,10 @@ START_TEST(commit_the_system_cannot_back_fails_cleanly)
     ck_assert_ptr_null(VirtualAlloc(a, huge, MEM_COMMIT, PAGE_READWRITE));
     ck_assert_last_error(ERROR_COMMITMENT_LIMIT);
     ck_assert_region(query(a), a, a, PAGE_READWRITE, huge, MEM_RESERVE, 0, MEM_PRIVATE);
+    ck_assert(VirtualFree(a, 0, MEM_RELEASE));
     SetLastError(0);
     ck_assert_ptr_null(VirtualAlloc(NULL, huge, MEM_COMMIT, PAGE_READWRITE));
     ck_assert_last_error(ERROR_COMMITMENT_LIMIT);
-    ck_assert(VirtualFree(a, 0, MEM_RELEASE));
 }
 END_TEST
 
@@ -688,8 +688,8 @@ START_TEST(query_memory_the_library_did_not_make)
     ck_assert_uint_eq(data.Type, MEM_IMAGE);
     ck_assert_uint_eq(data.Protect, PAGE_READWRITE);
     ck_assert_ptr_eq(data.AllocationBase, code.AllocationBase);
-    /* A shared library. */
-    MEMORY_BASIC_INFORMATION library = query((void *)(uintptr_t)&memcpy);
+    /* A shared library: the C library's own FILE for standard input. */
+    MEMORY_BASIC_INFORMATION library = query(stdin);
     ck_assert_uint_eq(library.Type, MEM_IMAGE);
     ck_assert_ptr_ne(library.AllocationBase, code.AllocationBase);
     /* The stack and the C library's heap. */

@@ -4,6 +4,7 @@
  * pure latency), insert and remove, for maps of 10k and 100k regions.
  *
  *   gcc -std=gnu99 -O2 -Ilib lib/addrmap.c tests/bench/addrmap_bench.c -o /tmp/addrmap_bench
+ *   /tmp/addrmap_bench [entries...]      (default: 10000 100000 1000000)
  */
 #include "addrmap.h"
 
@@ -81,10 +82,14 @@ static void bench(size_t n)
     free(keys);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    bench(10000);
-    bench(100000);
-    bench(1000000);
+    if (argc < 2) {
+        bench(10000);
+        bench(100000);
+        bench(1000000);
+    }
+    for (int i = 1; i < argc; i++)
+        bench(strtoul(argv[i], NULL, 0));
     return 0;
 }
