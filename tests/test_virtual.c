@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <windows.h>
 
@@ -1012,6 +1013,117 @@ START_TEST(installed_memory)                                /* fact 156 */
 }
 END_TEST
 
+
+/* A child moved into a new memory cgroup with a 512 MiB limit sees that
+ * limit as its physical memory.  Needs a writable cgroup hierarchy (root);
+ * skipped without one. */
+static int cgroup_directory(char *directory, size_t size, const char **limit_file)
+{
+    FILE *cgroups = fopen("/proc/self/cgroup", "r");
+    char line[512];
+    int found = 0;
+    while (!found && fgets(line, sizeof(line), cgroups)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *controllers = strchr(line, ':'), *path = controllers ? strchr(controllers + 1, ':') : NULL;
+        if (!path)
+            continue;
+        *path++ = '\0';
+        if (strstr(controllers + 1, "memory")) {
+            snprintf(directory, size, "/sys/fs/cgroup/memory%s", path);
+            *limit_file = "memory.limit_in_bytes";
+            found = 1;
+        } else if (controllers[1] == '\0' && access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
+            snprintf(directory, size, "/sys/fs/cgroup%s", path);
+            *limit_file = "memory.max";
+            found = 1;
+        }
+    }
+    fclose(cgroups);
+    return found;
+}
+
+static int write_text(const char *directory, const char *file, const char *text)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", directory, file);
+    int fd = open(path, O_WRONLY);
+    if (fd < 0)
+        return 0;
+    int ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+    close(fd);
+    return ok;
+}
+
+START_TEST(memory_status_honours_the_memory_cgroup)
+{
+    char parent[400], group[500];
+    const char *limit_file;
+    if (!cgroup_directory(parent, sizeof(parent), &limit_file))
+        return;
+    snprintf(group, sizeof(group), "%s/w32mem-test-%d", parent, (int)getpid());
+    if (mkdir(group, 0755) != 0)
+        return;                         /* not allowed here: nothing to prove */
+    ck_assert(write_text(group, limit_file, "536870912"));
+    int results[2];
+    ck_assert_int_eq(pipe(results), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        char pid[32];
+        snprintf(pid, sizeof(pid), "%d", (int)getpid());
+        MEMORYSTATUSEX status = { .dwLength = sizeof(status) };
+        if (!write_text(group, "cgroup.procs", pid) || !GlobalMemoryStatusEx(&status))
+            _exit(1);
+        DWORDLONG figures[2] = { status.ullTotalPhys, status.ullAvailPhys };
+        _exit(write(results[1], figures, sizeof(figures)) == sizeof(figures) ? 0 : 1);
+    }
+    DWORDLONG figures[2] = { 0, 0 };
+    int status;
+    waitpid(child, &status, 0);
+    ck_assert_int_eq(read(results[0], figures, sizeof(figures)), (int)sizeof(figures));
+    rmdir(group);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_uint_eq(figures[0], 536870912);
+    ck_assert_uint_le(figures[1], figures[0]);
+    ck_assert_uint_gt(figures[1], 0);
+}
+END_TEST
+
+START_TEST(failed_calls_leave_nothing_behind)
+{
+    /* The kernel's count of mappings is the same after every kind of
+     * failure; a leaked reservation would add one. */
+    static char maps[1 << 16];
+    /* The library's own metadata pools are mapped on first use. */
+    ck_assert(VirtualFree(VirtualAlloc(NULL, G, MEM_RESERVE, PAGE_READWRITE), 0, MEM_RELEASE));
+    ck_assert(VirtualFree(VirtualAlloc(NULL, G, MEM_RESERVE | MEM_TOP_DOWN, PAGE_READWRITE), 0, MEM_RELEASE));
+    int counts[2];
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) {
+            char *held = VirtualAlloc(NULL, G, MEM_RESERVE, PAGE_READWRITE);
+            for (int i = 0; i < 100; i++) {
+                VirtualAlloc(NULL, SIZE_MAX, MEM_RESERVE, PAGE_READWRITE);
+                VirtualAlloc((void *)0x1000, P, MEM_RESERVE, PAGE_READWRITE);
+                VirtualAlloc(held, G, MEM_RESERVE, PAGE_READWRITE);
+                VirtualAlloc(held + G, P, MEM_COMMIT, PAGE_READWRITE);
+                VirtualAlloc(NULL, G, MEM_RESERVE, PAGE_WRITECOPY);
+                VirtualAlloc(NULL, (SIZE_T)1 << 46, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+                VirtualFree(held + P, 0, MEM_RELEASE);
+            }
+            ck_assert(VirtualFree(held, 0, MEM_RELEASE));
+        }
+        int fd = open("/proc/self/maps", O_RDONLY);
+        ssize_t length = 0, count;
+        while ((count = read(fd, maps + length, sizeof(maps) - 1 - (size_t)length)) > 0)
+            length += count;
+        close(fd);
+        counts[round] = 0;
+        for (ssize_t i = 0; i < length; i++)
+            counts[round] += maps[i] == '\n';
+    }
+    ck_assert_int_eq(counts[1], counts[0]);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("virtual");
@@ -1078,6 +1190,8 @@ static Suite *make_suite(void)
     tcase_add_test(status, reserving_lowers_available_virtual);
     tcase_add_test(status, address_space_limit_is_honoured);
     tcase_add_test(status, installed_memory);
+    tcase_add_test(status, memory_status_honours_the_memory_cgroup);
+    tcase_add_test(status, failed_calls_leave_nothing_behind);
     suite_add_tcase(suite, status);
     return suite;
 }
