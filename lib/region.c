@@ -356,6 +356,31 @@ discard:
     return NULL;
 }
 
+struct vm_allocation *vm_map_view(const struct vm_view_request *request)
+{
+    struct vm_request space = { .base = request->base, .size = request->size, .protect = request->protect };
+    struct vm_allocation *allocation = vm_allocate(&space);
+    if (!allocation)
+        return NULL;
+    /* The address space is ours now, so the view may replace it. */
+    int protection = request->commit ? vm_kernel_protection(request->protect) : PROT_NONE;
+    void *mapped = mmap((void *)allocation->base, request->size, protection,
+                        request->kernel_flags | MAP_FIXED, request->fd, request->offset);
+    if (mapped == MAP_FAILED) {
+        DWORD error = error_from_errno(errno);
+        vm_release(allocation);
+        failure(error);
+        return NULL;
+    }
+    allocation->type = MEM_MAPPED;
+    allocation->owner = request->owner;
+    if (request->commit) {
+        allocation->first_run.state = MEM_COMMIT;
+        allocation->first_run.protect = request->protect;
+    }
+    return allocation;
+}
+
 BOOL vm_release(struct vm_allocation *allocation)
 {
     if (munmap((void *)allocation->base, allocation->mapped_size) != 0)

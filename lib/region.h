@@ -11,6 +11,7 @@
 #define W32MEM_REGION_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include <windows.h>
 
 /* Allocation flags. */
@@ -37,6 +38,7 @@ struct vm_allocation {
     DWORD protect;          /* AllocationProtect */
     DWORD type;             /* MEM_PRIVATE or MEM_MAPPED */
     DWORD flags;            /* ALLOCATION_* */
+    void *owner;            /* a view's mapping object; NULL otherwise */
     /* The run at base lives here, so that a query of an allocation with one
      * run (most of them) touches one place in memory. */
     struct vm_run first_run;
@@ -49,6 +51,18 @@ struct vm_request {
     BOOL commit;            /* commit every page at once */
     BOOL top_down;
     DWORD flags;            /* ALLOCATION_* */
+};
+
+/* A view of a file or shared-memory object, for MapViewOfFile. */
+struct vm_view_request {
+    uintptr_t base;         /* 64 KiB aligned, or 0 for anywhere */
+    size_t size;            /* whole pages */
+    int fd;                 /* what to map */
+    off_t offset;
+    int kernel_flags;       /* MAP_SHARED, or MAP_PRIVATE for copy-on-write */
+    DWORD protect;          /* AllocationProtect, and the protection of committed pages */
+    BOOL commit;            /* FALSE (SEC_RESERVE): the pages start reserved */
+    void *owner;
 };
 
 void vm_lock_shared(void);
@@ -67,6 +81,8 @@ uintptr_t vm_region_end(const struct vm_run *run);
 /* Changes; the caller holds the lock exclusively.  Each returns NULL/FALSE
  * with the last error set and the map unchanged on failure. */
 struct vm_allocation *vm_allocate(const struct vm_request *request);
+/* A MEM_MAPPED allocation; vm_release unmaps it. */
+struct vm_allocation *vm_map_view(const struct vm_view_request *request);
 BOOL vm_release(struct vm_allocation *allocation);
 /* Sets [start, start+size) of allocation to state (MEM_COMMIT with protect,
  * or MEM_RESERVE) in the kernel and in the map. */
