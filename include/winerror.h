@@ -82,6 +82,7 @@ typedef int HRESULT;    /* LONG */
 #define ERROR_NEGATIVE_SEEK              131
 #define ERROR_SEEK_ON_DEVICE             132
 #define ERROR_DIR_NOT_EMPTY              145
+#define ERROR_DISCARDED                  157
 #define ERROR_NOT_LOCKED                 158
 #define ERROR_BAD_ARGUMENTS              160
 #define ERROR_BAD_PATHNAME               161

@@ -1,0 +1,388 @@
+/* Global* and Local* memory: fixed blocks are plain process-heap blocks
+ * (the HGLOBAL is the pointer); moveable blocks are named by a handle that
+ * points into a table of entries {flags, lock count, pointer}.  Handles are
+ * &entry->pointer, so they sit at 8 mod 16 while heap pointers are 16-byte
+ * aligned: one test tells them apart, as in Windows.  A moveable block's
+ * data is preceded by 16 bytes that name its handle, for GlobalHandle.
+ *
+ * The Global and Local families are the same functions on Win32; they
+ * differ only in the flag values GlobalFlags/LocalFlags report and in a
+ * few edge cases noted below. */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "error.h"
+#include "heap.h"
+
+#define MEM_FLAG_USED        0x1
+#define MEM_FLAG_MOVEABLE    0x2
+#define MEM_FLAG_DISCARDABLE 0x4
+#define MEM_FLAG_DISCARDED   0x8
+#define MEM_FLAG_DDESHARE    0x10
+
+#define MEM_HANDLES          0x10000
+#define MOVEABLE_PREFIX      16u     /* keeps the data 16-byte aligned */
+
+struct mem_entry {
+    union {
+        struct {
+            WORD flags;
+            BYTE lock;
+        };
+        struct mem_entry *next_free;
+    };
+    void *pointer;
+};
+
+_Static_assert(sizeof(struct mem_entry) == 16, "handles are at 8 mod 16");
+
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+static struct mem_entry *table, *table_end, *next_unused, *free_entries;
+
+static void map_table(void)
+{
+    void *mapped = mmap(NULL, MEM_HANDLES * sizeof(struct mem_entry), PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mapped == MAP_FAILED)
+        return;
+    table = next_unused = mapped;
+    table_end = table + MEM_HANDLES;
+}
+
+static HLOCAL handle_of(struct mem_entry *entry)
+{
+    return &entry->pointer;
+}
+
+static bool is_pointer(HLOCAL handle)
+{
+    return handle && !((uintptr_t)handle % HEAP_ALIGN);
+}
+
+/* The entry a handle names, or NULL; the caller holds the table. */
+static struct mem_entry *entry_of(HLOCAL handle)
+{
+    if ((uintptr_t)handle % HEAP_ALIGN != offsetof(struct mem_entry, pointer))
+        return NULL;
+    struct mem_entry *entry = (struct mem_entry *)((char *)handle - offsetof(struct mem_entry, pointer));
+    if (entry < table || entry >= table_end || entry >= next_unused || !(entry->flags & MEM_FLAG_USED))
+        return NULL;
+    return entry;
+}
+
+static bool fixed_block(const void *pointer)
+{
+    return is_pointer((HLOCAL)pointer) && HeapValidate(GetProcessHeap(), 0, pointer);
+}
+
+static void *data_of(void *block)
+{
+    return (char *)block + MOVEABLE_PREFIX;
+}
+
+static void *block_of_data(void *data)
+{
+    return (char *)data - MOVEABLE_PREFIX;
+}
+
+static HLOCAL memory_alloc(UINT flags, SIZE_T size, WORD extra_flags)
+{
+    HANDLE heap = GetProcessHeap();
+    DWORD heap_flags = flags & LMEM_ZEROINIT ? HEAP_ZERO_MEMORY : 0;
+    if (!(flags & LMEM_MOVEABLE))
+        return HeapAlloc(heap, heap_flags, size);
+
+    if (size > SIZE_MAX - MOVEABLE_PREFIX) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    pthread_once(&table_once, map_table);
+    pthread_mutex_lock(&table_lock);
+    struct mem_entry *entry = free_entries;
+    if (entry)
+        free_entries = entry->next_free;
+    else if (next_unused && next_unused < table_end)
+        entry = next_unused++;
+    if (entry) {
+        entry->flags = MEM_FLAG_USED | MEM_FLAG_MOVEABLE | extra_flags;
+        if (flags & LMEM_DISCARDABLE)
+            entry->flags |= MEM_FLAG_DISCARDABLE;
+        entry->lock = 0;
+        entry->pointer = NULL;
+    }
+    pthread_mutex_unlock(&table_lock);
+    if (!entry) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    if (!size) {
+        entry->flags |= MEM_FLAG_DISCARDED;
+        return handle_of(entry);
+    }
+    void *block = HeapAlloc(heap, heap_flags, size + MOVEABLE_PREFIX);
+    if (!block) {
+        LocalFree(handle_of(entry));
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    *(HLOCAL *)block = handle_of(entry);
+    entry->pointer = data_of(block);
+    return handle_of(entry);
+}
+
+HLOCAL WINAPI LocalAlloc(UINT flags, SIZE_T size)
+{
+    return memory_alloc(flags, size, 0);
+}
+
+HGLOBAL WINAPI GlobalAlloc(UINT flags, SIZE_T size)
+{
+    /* Unlike LocalAlloc, GlobalAlloc gives no 0-byte fixed block. */
+    if (!(flags & GMEM_MOVEABLE) && !size)
+        size = 1;
+    return memory_alloc(flags, size, flags & GMEM_DDESHARE ? MEM_FLAG_DDESHARE : 0);
+}
+
+HLOCAL WINAPI LocalFree(HLOCAL handle)
+{
+    HANDLE heap = GetProcessHeap();
+    if (!handle)
+        return NULL;
+    if (fixed_block(handle) && HeapFree(heap, 0, handle))
+        return NULL;
+    pthread_mutex_lock(&table_lock);
+    struct mem_entry *entry = entry_of(handle);
+    void *pointer = NULL;
+    if (entry) {
+        pointer = entry->pointer;
+        entry->pointer = NULL;
+        entry->next_free = free_entries;
+        free_entries = entry;
+    }
+    pthread_mutex_unlock(&table_lock);
+    if (!entry) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return handle;
+    }
+    if (pointer)
+        HeapFree(heap, 0, block_of_data(pointer));
+    return NULL;
+}
+
+HGLOBAL WINAPI GlobalFree(HGLOBAL handle)
+{
+    return LocalFree(handle);
+}
+
+LPVOID WINAPI LocalLock(HLOCAL handle)
+{
+    if (!handle)
+        return NULL;
+    if (is_pointer(handle)) {
+        if (fixed_block(handle))
+            return handle;
+        SetLastError(ERROR_INVALID_HANDLE);
+        return NULL;
+    }
+    void *pointer = NULL;
+    pthread_mutex_lock(&table_lock);
+    struct mem_entry *entry = entry_of(handle);
+    if (!entry) {
+        SetLastError(ERROR_INVALID_HANDLE);
+    } else if (!(pointer = entry->pointer)) {
+        SetLastError(ERROR_DISCARDED);
+    } else if (entry->lock < GMEM_LOCKCOUNT) {
+        entry->lock++;
+    }
+    pthread_mutex_unlock(&table_lock);
+    return pointer;
+}
+
+LPVOID WINAPI GlobalLock(HGLOBAL handle)
+{
+    return LocalLock(handle);
+}
+
+static BOOL unlock_moveable(HLOCAL handle)
+{
+    BOOL still_locked = FALSE;
+    pthread_mutex_lock(&table_lock);
+    struct mem_entry *entry = entry_of(handle);
+    if (!entry) {
+        SetLastError(ERROR_INVALID_HANDLE);
+    } else if (!entry->lock) {
+        SetLastError(ERROR_NOT_LOCKED);
+    } else if (!(still_locked = --entry->lock != 0)) {
+        SetLastError(NO_ERROR);
+    }
+    pthread_mutex_unlock(&table_lock);
+    return still_locked;
+}
+
+BOOL WINAPI LocalUnlock(HLOCAL handle)
+{
+    if (is_pointer(handle))
+        return failure(ERROR_NOT_LOCKED);
+    return unlock_moveable(handle);
+}
+
+BOOL WINAPI GlobalUnlock(HGLOBAL handle)
+{
+    /* Fixed global memory counts as always unlockable. */
+    if (is_pointer(handle))
+        return TRUE;
+    return unlock_moveable(handle);
+}
+
+HLOCAL WINAPI LocalReAlloc(HLOCAL handle, SIZE_T size, UINT flags)
+{
+    HANDLE heap = GetProcessHeap();
+    DWORD heap_flags = flags & LMEM_ZEROINIT ? HEAP_ZERO_MEMORY : 0;
+    if (fixed_block(handle)) {
+        if (flags & LMEM_MODIFY)
+            return handle;
+        if (flags & LMEM_DISCARDABLE) {
+            SetLastError(ERROR_INVALID_PARAMETER);
+            return NULL;
+        }
+        /* Fixed memory moves only when the caller allows it. */
+        if (!(flags & LMEM_MOVEABLE))
+            heap_flags |= HEAP_REALLOC_IN_PLACE_ONLY;
+        void *resized = HeapReAlloc(heap, heap_flags, handle, size);
+        if (!resized)
+            SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return resized;
+    }
+
+    HLOCAL result = NULL;
+    pthread_mutex_lock(&table_lock);
+    struct mem_entry *entry = entry_of(handle);
+    if (!entry) {
+        SetLastError(ERROR_INVALID_HANDLE);
+    } else if (flags & LMEM_MODIFY) {
+        if (flags & LMEM_DISCARDABLE)
+            entry->flags |= MEM_FLAG_DISCARDABLE;
+        result = handle;
+    } else if (flags & LMEM_DISCARDABLE) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+    } else if (size) {
+        if (size > SIZE_MAX - MOVEABLE_PREFIX) {
+            SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        } else {
+            /* A locked block stays where it is unless the caller allows a move. */
+            if (entry->lock && !(flags & LMEM_MOVEABLE))
+                heap_flags |= HEAP_REALLOC_IN_PLACE_ONLY;
+            void *block = entry->pointer ? HeapReAlloc(heap, heap_flags, block_of_data(entry->pointer),
+                                                       size + MOVEABLE_PREFIX)
+                                         : HeapAlloc(heap, heap_flags, size + MOVEABLE_PREFIX);
+            if (!block) {
+                SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+            } else {
+                *(HLOCAL *)block = handle;
+                entry->pointer = data_of(block);
+                entry->flags &= (WORD)~MEM_FLAG_DISCARDED;
+                result = handle;
+            }
+        }
+    } else if ((flags & LMEM_MOVEABLE) && !entry->lock) {
+        /* Size 0 discards the block's memory; the handle stays valid. */
+        if (entry->pointer)
+            HeapFree(heap, 0, block_of_data(entry->pointer));
+        entry->pointer = NULL;
+        entry->flags |= MEM_FLAG_DISCARDED;
+        result = handle;
+    } else {
+        SetLastError(ERROR_INVALID_PARAMETER);
+    }
+    pthread_mutex_unlock(&table_lock);
+    return result;
+}
+
+HGLOBAL WINAPI GlobalReAlloc(HGLOBAL handle, SIZE_T size, UINT flags)
+{
+    return LocalReAlloc(handle, size, flags);
+}
+
+SIZE_T WINAPI LocalSize(HLOCAL handle)
+{
+    if (fixed_block(handle))
+        return HeapSize(GetProcessHeap(), 0, handle);
+    SIZE_T size = 0;
+    pthread_mutex_lock(&table_lock);
+    struct mem_entry *entry = entry_of(handle);
+    if (!entry)
+        SetLastError(ERROR_INVALID_HANDLE);
+    else if (entry->pointer)
+        size = HeapSize(GetProcessHeap(), 0, block_of_data(entry->pointer)) - MOVEABLE_PREFIX;
+    pthread_mutex_unlock(&table_lock);
+    return size;
+}
+
+SIZE_T WINAPI GlobalSize(HGLOBAL handle)
+{
+    return LocalSize(handle);
+}
+
+HLOCAL WINAPI LocalHandle(LPCVOID pointer)
+{
+    HLOCAL handle = NULL;
+    pthread_mutex_lock(&table_lock);
+    if (entry_of((HLOCAL)pointer)) {
+        handle = (HLOCAL)pointer;
+    } else if (is_pointer((HLOCAL)pointer)) {
+        /* The data of a moveable block, whose prefix names its handle? */
+        void *block = block_of_data((void *)pointer);
+        struct mem_entry *entry;
+        if (HeapValidate(GetProcessHeap(), 0, block) && (entry = entry_of(*(HLOCAL *)block)) &&
+            entry->pointer == pointer)
+            handle = handle_of(entry);
+        else if (HeapValidate(GetProcessHeap(), 0, pointer))
+            handle = (HLOCAL)pointer;
+    }
+    pthread_mutex_unlock(&table_lock);
+    if (!handle)
+        SetLastError(ERROR_INVALID_HANDLE);
+    return handle;
+}
+
+HGLOBAL WINAPI GlobalHandle(LPCVOID pointer)
+{
+    return LocalHandle(pointer);
+}
+
+/* The lock count and state bits, or invalid_handle; fixed memory has none. */
+static UINT memory_flags(HLOCAL handle, UINT discardable, UINT discarded, UINT invalid_handle, bool global)
+{
+    if (fixed_block(handle))
+        return 0;
+    UINT flags = invalid_handle;
+    pthread_mutex_lock(&table_lock);
+    struct mem_entry *entry = entry_of(handle);
+    if (entry) {
+        flags = entry->lock;
+        if (entry->flags & MEM_FLAG_DISCARDABLE)
+            flags |= discardable;
+        if (entry->flags & MEM_FLAG_DISCARDED)
+            flags |= discarded;
+        if (global && (entry->flags & MEM_FLAG_DDESHARE))
+            flags |= GMEM_DDESHARE;
+    }
+    pthread_mutex_unlock(&table_lock);
+    if (!entry)
+        SetLastError(ERROR_INVALID_HANDLE);
+    return flags;
+}
+
+UINT WINAPI LocalFlags(HLOCAL handle)
+{
+    return memory_flags(handle, LMEM_DISCARDABLE, LMEM_DISCARDED, LMEM_INVALID_HANDLE, false);
+}
+
+UINT WINAPI GlobalFlags(HGLOBAL handle)
+{
+    return memory_flags(handle, GMEM_DISCARDABLE, GMEM_DISCARDED, GMEM_INVALID_HANDLE, true);
+}

@@ -1,0 +1,603 @@
+/* The heap API: creating and destroying heaps, the process heap, and the
+ * block calls, which dispatch to the front end, the back end or the large
+ * blocks (see heap.h for the layout).
+ *
+ * Bad input never reaches the allocator: the heap handle and every pointer
+ * are checked against the granule map and the busy bitmaps first, so a
+ * bogus, stale or foreign pointer fails with ERROR_INVALID_PARAMETER and a
+ * double free changes nothing. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "heap.h"
+
+#define HEAP_CREATE_OPTIONS (HEAP_NO_SERIALIZE | HEAP_GENERATE_EXCEPTIONS | HEAP_CREATE_ENABLE_EXECUTE | \
+                             HEAP_DEBUG_FLAGS | HEAP_DISABLE_COALESCE_ON_FREE | HEAP_CREATE_ALIGN_16 | \
+                             HEAP_CREATE_ENABLE_TRACING)
+
+static pthread_mutex_t heaps_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct heap *heaps_first, *heaps_last;
+static unsigned heaps_count;
+static struct heap *process_heap;
+static pthread_once_t process_heap_once = PTHREAD_ONCE_INIT;
+static BOOL terminate_on_corruption;
+
+void heap_enter(struct heap *heap, DWORD flags)
+{
+    if (!(flags & HEAP_NO_SERIALIZE))
+        pthread_mutex_lock(&heap->lock);
+}
+
+void heap_leave(struct heap *heap, DWORD flags)
+{
+    if (!(flags & HEAP_NO_SERIALIZE))
+        pthread_mutex_unlock(&heap->lock);
+}
+
+/* A live heap's handle is the base of its first segment, and that segment
+ * names it as owner; anything else is not a heap. */
+struct heap *heap_from_handle(HANDLE handle)
+{
+    uintptr_t base = (uintptr_t)handle;
+    if (!base || base % HEAP_GRANULE)
+        return NULL;
+    struct heap *known = __atomic_load_n(&process_heap, __ATOMIC_ACQUIRE);
+    if (handle == known)
+        return known;
+    struct segment *segment = segment_at(base);
+    if (!segment || segment->base != base)
+        return NULL;
+    struct heap *heap = __atomic_load_n(&segment->heap, __ATOMIC_ACQUIRE);
+    return heap == (struct heap *)base && heap->magic == HEAP_MAGIC ? heap : NULL;
+}
+
+void heap_corruption_found(const void *data)
+{
+    if (!__atomic_load_n(&terminate_on_corruption, __ATOMIC_RELAXED))
+        return;
+    fprintf(stderr, "w32mem: heap corruption detected at %p; terminating (HeapEnableTerminationOnCorruption)\n",
+            data);
+    abort();
+}
+
+struct located heap_locate(struct heap *heap, const void *data)
+{
+    struct located where = { .kind = NOT_A_BLOCK };
+    uintptr_t address = (uintptr_t)data;
+    uintptr_t value = heap_map_get(address);
+    if (!value || address % HEAP_ALIGN)
+        return where;
+    if (value & 1) {
+        struct large_block *large = (struct large_block *)(value - 1);
+        if (large->magic == LARGE_MAGIC && large->heap == heap && large_data(large) == data) {
+            where.kind = LARGE_BLOCK;
+            where.large = large;
+        }
+        return where;
+    }
+    struct segment *segment = (struct segment *)value;
+    if (__atomic_load_n(&segment->heap, __ATOMIC_ACQUIRE) != heap || address >= blocks_end(segment))
+        return where;
+    where.segment = segment;
+    if (address >= segment->first_block + HEAP_BLOCK_HEADER && busy_bit(segment, address))
+        where.kind = ORDINARY_BLOCK;
+    else if ((where.group = lfh_slot_group(segment, address, &where.index)))
+        where.kind = SLOT_BLOCK;
+    return where;
+}
+
+/* Checked again with the heap held: another thread may have freed it. */
+static bool large_is_live(const struct heap *heap, const struct large_block *large)
+{
+    return large->magic == LARGE_MAGIC && large->heap == heap;
+}
+
+struct block *heap_ordinary_block(const struct located *where, const void *data)
+{
+    bool corrupt = false;
+    struct block *block = backend_block(where->segment, (uintptr_t)data, &corrupt);
+    if (corrupt)
+        heap_corruption_found(data);
+    return block;
+}
+
+/* Out of memory: the last error, and with HEAP_GENERATE_EXCEPTIONS the
+ * STATUS_NO_MEMORY exception Windows raises instead of returning NULL.
+ * The raising waits for RaiseException (the exception work); until then
+ * such a heap fails the way a heap without the flag does. */
+static void *out_of_memory(DWORD flags)
+{
+    (void)flags;
+    SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+    return NULL;
+}
+
+/* ---- creating heaps ------------------------------------------------------ */
+
+static struct heap *heap_create(DWORD options, SIZE_T initial, SIZE_T maximum)
+{
+    bool growable = maximum == 0;
+    if (maximum && maximum < initial)
+        maximum = initial;
+    if (initial > HEAP_MAX_SEGMENT - HEAP_GRANULE || maximum > HEAP_MAX_SEGMENT)
+        return NULL;
+    size_t reserve = growable ? (initial + HEAP_GRANULE + HEAP_GRANULE - 1) & ~(HEAP_GRANULE - 1)
+                              : (maximum + HEAP_INITIAL_COMMIT - 1) & ~(size_t)(HEAP_INITIAL_COMMIT - 1);
+    size_t commit = (initial + HEAP_PAGE - 1) & ~(size_t)(HEAP_PAGE - 1);
+    if (commit < HEAP_INITIAL_COMMIT)
+        commit = HEAP_INITIAL_COMMIT;
+    if (commit > reserve)
+        commit = reserve;
+    DWORD protect = options & HEAP_CREATE_ENABLE_EXECUTE ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
+    struct segment *segment = segment_create(NULL, reserve, commit, protect);
+    if (!segment)
+        return NULL;
+
+    struct heap *heap = (struct heap *)segment->base;
+    memset(heap, 0, sizeof(*heap));
+    heap->magic = HEAP_MAGIC;
+    heap->flags = (options & HEAP_CREATE_OPTIONS) | (growable ? HEAP_GROWABLE : 0);
+    heap->protect = protect;
+    heap->next_segment_size = HEAP_FIRST_GROW;
+    pthread_mutexattr_t attributes;
+    pthread_mutexattr_init(&attributes);
+    pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&heap->lock, &attributes);
+    pthread_mutexattr_destroy(&attributes);
+    segment->first_block = segment->base + HEAP_HEADER_SIZE;
+    backend_init_segment(heap, segment);
+    __atomic_store_n(&segment->heap, heap, __ATOMIC_RELEASE);
+    return heap;
+}
+
+static void create_process_heap(void)
+{
+    struct heap *heap = heap_create(0, 0, 0);
+    if (!heap)
+        return;
+    pthread_mutex_lock(&heaps_lock);
+    heap->list_next = heaps_first;
+    if (heaps_first)
+        heaps_first->list_prev = heap;
+    else
+        heaps_last = heap;
+    heaps_first = heap;
+    heaps_count++;
+    pthread_mutex_unlock(&heaps_lock);
+    __atomic_store_n(&process_heap, heap, __ATOMIC_RELEASE);
+}
+
+HANDLE WINAPI GetProcessHeap(void)
+{
+    struct heap *heap = __atomic_load_n(&process_heap, __ATOMIC_ACQUIRE);
+    if (!heap) {
+        pthread_once(&process_heap_once, create_process_heap);
+        heap = __atomic_load_n(&process_heap, __ATOMIC_ACQUIRE);
+    }
+    return heap;
+}
+
+DWORD WINAPI GetProcessHeaps(DWORD count, PHANDLE heaps)
+{
+    GetProcessHeap();
+    pthread_mutex_lock(&heaps_lock);
+    DWORD total = heaps_count;
+    if (heaps && count >= total) {
+        DWORD i = 0;
+        for (struct heap *heap = heaps_first; heap; heap = heap->list_next)
+            heaps[i++] = heap;
+    }
+    pthread_mutex_unlock(&heaps_lock);
+    return total;
+}
+
+HANDLE WINAPI HeapCreate(DWORD options, SIZE_T initial, SIZE_T maximum)
+{
+    GetProcessHeap();           /* the process heap is always the first */
+    struct heap *heap = heap_create(options, initial, maximum);
+    if (!heap) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    pthread_mutex_lock(&heaps_lock);
+    heap->list_prev = heaps_last;
+    if (heaps_last)
+        heaps_last->list_next = heap;
+    else
+        heaps_first = heap;
+    heaps_last = heap;
+    heaps_count++;
+    pthread_mutex_unlock(&heaps_lock);
+    return heap;
+}
+
+BOOL WINAPI HeapDestroy(HANDLE handle)
+{
+    struct heap *heap = heap_from_handle(handle);
+    if (!heap || heap == GetProcessHeap())
+        return failure(ERROR_INVALID_HANDLE);
+    pthread_mutex_lock(&heaps_lock);
+    if (heap->list_prev)
+        heap->list_prev->list_next = heap->list_next;
+    else
+        heaps_first = heap->list_next;
+    if (heap->list_next)
+        heap->list_next->list_prev = heap->list_prev;
+    else
+        heaps_last = heap->list_prev;
+    heaps_count--;
+    pthread_mutex_unlock(&heaps_lock);
+
+    heap->magic = HEAP_DEAD;
+    while (heap->large)
+        large_free(heap, heap->large);
+    lfh_destroy(heap);
+    pthread_mutex_destroy(&heap->lock);
+    /* The heap structure lives in the first segment: release it last. */
+    struct segment *first = heap->segments, *segment = first->next;
+    while (segment) {
+        struct segment *next = segment->next;
+        segment_release(segment);
+        segment = next;
+    }
+    segment_release(first);
+    return TRUE;
+}
+
+/* ---- blocks -------------------------------------------------------------- */
+
+static bool lfh_eligible(const struct heap *heap)
+{
+    return (heap->flags & (HEAP_GROWABLE | HEAP_NO_SERIALIZE | HEAP_DEBUG_FLAGS)) == HEAP_GROWABLE;
+}
+
+/* The block of size bytes, or NULL; flags already include the heap's. */
+static void *heap_alloc(struct heap *heap, DWORD flags, size_t size)
+{
+    void *data;
+    int bin = size <= LFH_MAX_SIZE ? lfh_bin(size) : -1;
+    if (bin >= 0 && __atomic_load_n(&heap->bin_active[bin], __ATOMIC_ACQUIRE)) {
+        data = lfh_alloc(heap, bin, size, flags);
+    } else if (size < HEAP_LARGE_THRESHOLD) {
+        heap_enter(heap, flags);
+        if (bin >= 0 && lfh_eligible(heap) && lfh_try_activate(heap, bin))
+            data = lfh_alloc(heap, bin, size, flags);
+        else
+            data = backend_alloc(heap, size);
+        heap_leave(heap, flags);
+    } else {
+        /* Fixed-size heaps have no large blocks. */
+        if (!(heap->flags & HEAP_GROWABLE))
+            return NULL;
+        heap_enter(heap, flags);
+        data = large_alloc(heap, size, flags);
+        heap_leave(heap, flags);
+        return data;            /* zeroed there when asked */
+    }
+    /* Zero up to the next 8-byte boundary, as Windows does. */
+    if (data && (flags & HEAP_ZERO_MEMORY))
+        memset(data, 0, (size + 7) & ~(size_t)7);
+    return data;
+}
+
+LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
+{
+    struct heap *heap = heap_from_handle(handle);
+    if (!heap) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return NULL;
+    }
+    flags |= heap->flags & HEAP_CALL_FLAGS;
+    void *data = heap_alloc(heap, flags, size);
+    return data ? data : out_of_memory(flags);
+}
+
+BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
+{
+    if (!data)
+        return TRUE;
+    struct heap *heap = heap_from_handle(handle);
+    if (!heap)
+        return failure(ERROR_INVALID_HANDLE);
+    flags |= heap->flags & HEAP_CALL_FLAGS;
+    struct located where = heap_locate(heap, data);
+    switch (where.kind) {
+    case SLOT_BLOCK:
+        if (lfh_free(heap, where.group, where.index, flags))
+            return TRUE;
+        break;
+    case ORDINARY_BLOCK: {
+        heap_enter(heap, flags);
+        struct block *block = heap_ordinary_block(&where, data);
+        if (block)
+            backend_free(heap, where.segment, block);
+        heap_leave(heap, flags);
+        if (block)
+            return TRUE;
+        break;
+    }
+    case LARGE_BLOCK: {
+        heap_enter(heap, flags);
+        bool live = large_is_live(heap, where.large);
+        if (live)
+            large_free(heap, where.large);
+        heap_leave(heap, flags);
+        if (live)
+            return TRUE;
+        break;
+    }
+    case NOT_A_BLOCK:
+        break;
+    }
+    return failure(ERROR_INVALID_PARAMETER);
+}
+
+/* Moves a block that cannot be resized in place. */
+static void *move_block(struct heap *heap, DWORD flags, void *data, size_t old_size, size_t size)
+{
+    if (flags & HEAP_REALLOC_IN_PLACE_ONLY)
+        return NULL;
+    void *moved = heap_alloc(heap, flags & ~(DWORD)HEAP_ZERO_MEMORY, size);
+    if (!moved)
+        return NULL;
+    memcpy(moved, data, old_size < size ? old_size : size);
+    if ((flags & HEAP_ZERO_MEMORY) && size > old_size)
+        memset((char *)moved + old_size, 0, size - old_size);
+    HeapFree(heap, flags, data);
+    return moved;
+}
+
+static void *realloc_located(struct heap *heap, DWORD flags, const struct located *where, void *data,
+                             size_t size, bool *invalid)
+{
+    size_t old_size;
+    switch (where->kind) {
+    case SLOT_BLOCK: {
+        struct lfh_group *group = where->group;
+        if (!lfh_slot_busy(group, where->index))
+            break;
+        if (size > LFH_MAX_SIZE)
+            return move_block(heap, flags, data, lfh_slot_size(group, where->index), size);
+        old_size = lfh_slot_size(group, where->index);
+        if (block_size_for(size) <= group->stride &&
+            ((flags & HEAP_REALLOC_IN_PLACE_ONLY) || lfh_bin(size) == group->bin)) {
+            lfh_set_slot_size(group, where->index, size);
+            if ((flags & HEAP_ZERO_MEMORY) && size > old_size)
+                memset((char *)data + old_size, 0, size - old_size);
+            return data;
+        }
+        return move_block(heap, flags, data, old_size, size);
+    }
+    case ORDINARY_BLOCK: {
+        struct block *block = heap_ordinary_block(where, data);
+        if (!block)
+            break;
+        old_size = backend_block_usable(block);
+        if (size < HEAP_LARGE_THRESHOLD && backend_resize(heap, where->segment, block, size)) {
+            if ((flags & HEAP_ZERO_MEMORY) && size > old_size)
+                memset((char *)data + old_size, 0, size - old_size);
+            return data;
+        }
+        return move_block(heap, flags, data, old_size, size);
+    }
+    case LARGE_BLOCK: {
+        if (!large_is_live(heap, where->large))
+            break;
+        old_size = where->large->size;
+        if ((size >= HEAP_LARGE_THRESHOLD || (flags & HEAP_REALLOC_IN_PLACE_ONLY)) &&
+            large_resize(where->large, size)) {
+            if ((flags & HEAP_ZERO_MEMORY) && size > old_size)
+                memset((char *)data + old_size, 0, size - old_size);
+            return data;
+        }
+        return move_block(heap, flags, data, old_size, size);
+    }
+    case NOT_A_BLOCK:
+        break;
+    }
+    *invalid = true;
+    return NULL;
+}
+
+LPVOID WINAPI HeapReAlloc(HANDLE handle, DWORD flags, LPVOID data, SIZE_T size)
+{
+    struct heap *heap = heap_from_handle(handle);
+    if (!heap) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return NULL;
+    }
+    if (!data) {
+        SetLastError(NO_ERROR);     /* Windows clears it (Wine does not) */
+        return NULL;
+    }
+    flags |= heap->flags & HEAP_CALL_FLAGS;
+    struct located where = heap_locate(heap, data);
+    bool invalid = false;
+    heap_enter(heap, flags);
+    void *resized = realloc_located(heap, flags, &where, data, size, &invalid);
+    heap_leave(heap, flags);
+    if (invalid) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    return resized ? resized : out_of_memory(flags);
+}
+
+SIZE_T WINAPI HeapSize(HANDLE handle, DWORD flags, LPCVOID data)
+{
+    struct heap *heap = heap_from_handle(handle);
+    if (!heap) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return (SIZE_T)-1;
+    }
+    flags |= heap->flags & HEAP_CALL_FLAGS;
+    struct located where = heap_locate(heap, data);
+    SIZE_T size = (SIZE_T)-1;
+    switch (where.kind) {
+    case SLOT_BLOCK:
+        if (lfh_slot_busy(where.group, where.index))
+            size = lfh_slot_size(where.group, where.index);
+        break;
+    case ORDINARY_BLOCK: {
+        heap_enter(heap, flags);
+        struct block *block = heap_ordinary_block(&where, data);
+        if (block)
+            size = backend_block_usable(block);
+        heap_leave(heap, flags);
+        break;
+    }
+    case LARGE_BLOCK:
+        size = where.large->size;
+        break;
+    case NOT_A_BLOCK:
+        break;
+    }
+    if (size == (SIZE_T)-1)
+        SetLastError(ERROR_INVALID_PARAMETER);
+    return size;
+}
+
+/* ---- locking, compaction, information ----------------------------------- */
+
+BOOL WINAPI HeapLock(HANDLE handle)
+{
+    struct heap *heap = heap_from_handle(handle);
+    if (!heap)
+        return failure(ERROR_INVALID_HANDLE);
+    if (heap->flags & HEAP_NO_SERIALIZE)
+        return TRUE;            /* such a heap has no lock to take */
+    pthread_mutex_lock(&heap->lock);
+    if (heap->hold_depth++ == 0)
+        lfh_lock_all(heap);
+    return TRUE;
+}
+
+BOOL WINAPI HeapUnlock(HANDLE handle)
+{
+    struct heap *heap = heap_from_handle(handle);
+    if (!heap)
+        return failure(ERROR_INVALID_HANDLE);
+    if (heap->flags & HEAP_NO_SERIALIZE)
+        return TRUE;
+    /* Only the thread that locked the heap may unlock it: trylock succeeds
+     * for the owner of the recursive lock, or when nobody holds it. */
+    if (pthread_mutex_trylock(&heap->lock))
+        return failure(ERROR_NOT_LOCKED);
+    bool held = heap->hold_depth > 0;
+    pthread_mutex_unlock(&heap->lock);
+    if (!held)
+        return failure(ERROR_NOT_LOCKED);
+    if (--heap->hold_depth == 0)
+        lfh_unlock_all(heap);
+    pthread_mutex_unlock(&heap->lock);
+    return TRUE;
+}
+
+SIZE_T WINAPI HeapCompact(HANDLE handle, DWORD flags)
+{
+    struct heap *heap = heap_from_handle(handle);
+    if (!heap) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return 0;
+    }
+    flags |= heap->flags & HEAP_CALL_FLAGS;
+    heap_enter(heap, flags);
+    if (!(flags & HEAP_NO_SERIALIZE) && heap->hold_depth == 0)
+        lfh_lock_all(heap);
+    lfh_release_empty_groups(heap);
+    size_t largest = backend_compact(heap);
+    if (!(flags & HEAP_NO_SERIALIZE) && heap->hold_depth == 0)
+        lfh_unlock_all(heap);
+    heap_leave(heap, flags);
+    segment_trim_cache();
+    large_trim_cache();
+    if (!largest)
+        SetLastError(NO_ERROR);
+    return largest;
+}
+
+BOOL WINAPI HeapQueryInformation(HANDLE handle, HEAP_INFORMATION_CLASS information_class, PVOID information,
+                                 SIZE_T length, PSIZE_T return_length)
+{
+    if (information_class != HeapCompatibilityInformation)
+        return failure(ERROR_INVALID_PARAMETER);
+    if (!handle)
+        return failure(ERROR_NOACCESS);     /* Windows faults reading the heap */
+    struct heap *heap = heap_from_handle(handle);
+    if (!heap)
+        return failure(ERROR_INVALID_HANDLE);
+    if (return_length)
+        *return_length = sizeof(ULONG);
+    if (length < sizeof(ULONG))
+        return failure(ERROR_INSUFFICIENT_BUFFER);
+    if (!information)
+        return failure(ERROR_NOACCESS);
+    *(ULONG *)information = __atomic_load_n(&heap->compat, __ATOMIC_RELAXED);
+    return TRUE;
+}
+
+static BOOL set_compatibility(HANDLE handle, const void *information, SIZE_T length)
+{
+    if (!handle)
+        return failure(ERROR_NOACCESS);
+    struct heap *heap = heap_from_handle(handle);
+    if (!heap)
+        return failure(ERROR_INVALID_HANDLE);
+    if (length < sizeof(ULONG))
+        return failure(ERROR_INSUFFICIENT_BUFFER);
+    if (!information)
+        return failure(ERROR_NOACCESS);
+    /* No LFH for unserialized or fixed-size heaps, as on Windows. */
+    if ((heap->flags & (HEAP_NO_SERIALIZE | HEAP_GROWABLE)) != HEAP_GROWABLE)
+        return failure(ERROR_INVALID_PARAMETER);
+    ULONG wanted = *(const ULONG *)information;
+    DWORD expected = 0;
+    /* Only the standard heap can switch, and only to the LFH; it never
+     * switches back. */
+    if ((wanted != 0 && wanted != 2) ||
+        !__atomic_compare_exchange_n(&heap->compat, &expected, wanted, false, __ATOMIC_RELAXED,
+                                     __ATOMIC_RELAXED))
+        return failure(ERROR_GEN_FAILURE);
+    return TRUE;
+}
+
+static BOOL optimize_resources(HANDLE handle, const void *information, SIZE_T length)
+{
+    if (length < sizeof(HEAP_OPTIMIZE_RESOURCES_INFORMATION))
+        return failure(ERROR_BAD_LENGTH);
+    if (!information)
+        return failure(ERROR_NOACCESS);
+    const HEAP_OPTIMIZE_RESOURCES_INFORMATION *options = information;
+    if (options->Version != HEAP_OPTIMIZE_RESOURCES_CURRENT_VERSION || options->Flags)
+        return failure(ERROR_INVALID_PARAMETER);
+    if (handle) {
+        if (!heap_from_handle(handle))
+            return failure(ERROR_INVALID_HANDLE);
+        HeapCompact(handle, 0);
+        return TRUE;
+    }
+    pthread_mutex_lock(&heaps_lock);
+    for (struct heap *heap = heaps_first; heap; heap = heap->list_next)
+        HeapCompact(heap, 0);
+    pthread_mutex_unlock(&heaps_lock);
+    return TRUE;
+}
+
+BOOL WINAPI HeapSetInformation(HANDLE handle, HEAP_INFORMATION_CLASS information_class, PVOID information,
+                               SIZE_T length)
+{
+    switch (information_class) {
+    case HeapCompatibilityInformation:
+        return set_compatibility(handle, information, length);
+    case HeapEnableTerminationOnCorruption:
+        __atomic_store_n(&terminate_on_corruption, TRUE, __ATOMIC_RELAXED);
+        return TRUE;
+    case HeapOptimizeResources:
+        return optimize_resources(handle, information, length);
+    }
+    return failure(ERROR_INVALID_PARAMETER);
+}

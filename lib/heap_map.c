@@ -1,0 +1,64 @@
+/* The process-wide map from 64 KiB granules to the heap segment or large
+ * block that covers them: two loads answer "which heap memory is this?" for
+ * any address, so pointer and handle checks are O(1) and never touch memory
+ * the address itself names.
+ *
+ * 47 bits of user address space hold 2^31 granules: a static top level of
+ * 2^15 entries points at leaves of 2^16 entries, mapped on first use and
+ * never unmapped (untouched leaf pages cost nothing). */
+#include "config.h"
+
+#include <sys/mman.h>
+
+#include "heap.h"
+
+#define MAP_ADDRESS_BITS 47
+#define MAP_LEAF_BITS    16
+#define MAP_TOP_BITS     (MAP_ADDRESS_BITS - HEAP_GRANULE_SHIFT - MAP_LEAF_BITS)
+
+static uintptr_t *map_top[(size_t)1 << MAP_TOP_BITS];
+static pthread_mutex_t map_grow_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uintptr_t *map_leaf(size_t top, bool create)
+{
+    uintptr_t *leaf = __atomic_load_n(&map_top[top], __ATOMIC_ACQUIRE);
+    if (leaf || !create)
+        return leaf;
+    pthread_mutex_lock(&map_grow_lock);
+    leaf = map_top[top];
+    if (!leaf) {
+        void *mapped = mmap(NULL, sizeof(uintptr_t) << MAP_LEAF_BITS, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (mapped != MAP_FAILED) {
+            leaf = mapped;
+            __atomic_store_n(&map_top[top], leaf, __ATOMIC_RELEASE);
+        }
+    }
+    pthread_mutex_unlock(&map_grow_lock);
+    return leaf;
+}
+
+/* FALSE only when a leaf cannot be mapped; clearing (value 0) never fails. */
+bool heap_map_set(uintptr_t base, size_t size, uintptr_t value)
+{
+    for (uintptr_t granule = base >> HEAP_GRANULE_SHIFT;
+         granule < (base + size + HEAP_GRANULE - 1) >> HEAP_GRANULE_SHIFT; granule++) {
+        uintptr_t *leaf = map_leaf(granule >> MAP_LEAF_BITS, value != 0);
+        if (!leaf) {
+            if (value)
+                return false;
+            continue;
+        }
+        __atomic_store_n(&leaf[granule & ((1u << MAP_LEAF_BITS) - 1)], value, __ATOMIC_RELEASE);
+    }
+    return true;
+}
+
+uintptr_t heap_map_get(uintptr_t address)
+{
+    if (address >> MAP_ADDRESS_BITS)
+        return 0;
+    uintptr_t granule = address >> HEAP_GRANULE_SHIFT;
+    uintptr_t *leaf = map_leaf(granule >> MAP_LEAF_BITS, false);
+    return leaf ? __atomic_load_n(&leaf[granule & ((1u << MAP_LEAF_BITS) - 1)], __ATOMIC_ACQUIRE) : 0;
+}

@@ -1,0 +1,486 @@
+/* Segments and the ordinary blocks that tile them (the heap's back end).
+ *
+ * Free blocks carry their size in a footer and set PREV_FREE in the next
+ * block, so a free coalesces with both neighbours in O(1).  Free lists are
+ * log-linear: exact 16-byte classes up to 1 KiB, then four per power of two;
+ * a bitmap of non-empty lists finds the smallest fitting list at once.
+ *
+ * Segments come from VirtualAlloc, so they show in VirtualQuery as the
+ * private allocations they are.  A destroyed heap's segments go to a small
+ * process-wide cache, committed pages and all, so that creating and
+ * destroying heaps in a loop makes no system calls. */
+#include "config.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#include "heap.h"
+
+#define SEGMENT_CACHE_COUNT     16
+#define SEGMENT_CACHE_BYTES     ((size_t)32 << 20)  /* committed bytes kept */
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct segment *segment_cache;
+static size_t cache_count, cache_committed;
+
+static size_t bitmap_bytes(size_t reserved)
+{
+    return (reserved / HEAP_ALIGN + 63) / 64 * sizeof(uint64_t);
+}
+
+static struct segment *cached_segment(size_t reserve, size_t commit, DWORD protect)
+{
+    pthread_mutex_lock(&cache_lock);
+    struct segment **link = &segment_cache, *found = NULL;
+    for (; *link; link = &(*link)->next) {
+        struct segment *segment = *link;
+        if (segment->protect == protect && segment->reserved >= reserve &&
+            segment->reserved <= 2 * reserve && segment->committed >= commit) {
+            found = segment;
+            *link = segment->next;
+            cache_count--;
+            cache_committed -= segment->committed;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return found;
+}
+
+struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit, DWORD protect)
+{
+    struct segment *segment = cached_segment(reserve, commit, protect);
+    if (segment) {
+        segment->next = NULL;
+        segment->end_prev_free = FALSE;
+        __atomic_store_n(&segment->heap, owner, __ATOMIC_RELEASE);
+        return segment;
+    }
+
+    size_t meta_size = (sizeof(struct segment) + bitmap_bytes(reserve) + HEAP_PAGE - 1) & ~(size_t)(HEAP_PAGE - 1);
+    void *meta = mmap(NULL, meta_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (meta == MAP_FAILED)
+        return NULL;
+    void *base = VirtualAlloc(NULL, reserve, MEM_RESERVE, protect);
+    if (!base || !VirtualAlloc(base, commit, MEM_COMMIT, protect)) {
+        if (base)
+            VirtualFree(base, 0, MEM_RELEASE);
+        munmap(meta, meta_size);
+        return NULL;
+    }
+    segment = meta;
+    segment->base = (uintptr_t)base;
+    segment->reserved = reserve;
+    segment->committed = commit;
+    segment->meta_size = meta_size;
+    segment->protect = protect;
+    segment->heap = owner;
+    if (!heap_map_set(segment->base, reserve, (uintptr_t)segment)) {
+        heap_map_set(segment->base, reserve, 0);
+        VirtualFree(base, 0, MEM_RELEASE);
+        munmap(meta, meta_size);
+        return NULL;
+    }
+    return segment;
+}
+
+void segment_release(struct segment *segment)
+{
+    __atomic_store_n(&segment->heap, NULL, __ATOMIC_RELEASE);
+    /* No busy block survives into the cache. */
+    memset(segment->busy_bits, 0, bitmap_bytes(segment->committed));
+    pthread_mutex_lock(&cache_lock);
+    if (segment->protect == PAGE_READWRITE && cache_count < SEGMENT_CACHE_COUNT &&
+        cache_committed + segment->committed <= SEGMENT_CACHE_BYTES) {
+        segment->next = segment_cache;
+        segment_cache = segment;
+        cache_count++;
+        cache_committed += segment->committed;
+        segment = NULL;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    if (segment) {
+        heap_map_set(segment->base, segment->reserved, 0);
+        VirtualFree((void *)segment->base, 0, MEM_RELEASE);
+        munmap(segment, segment->meta_size);
+    }
+}
+
+/* Releases every cached segment (HeapCompact gives memory back). */
+void segment_trim_cache(void)
+{
+    pthread_mutex_lock(&cache_lock);
+    struct segment *cached = segment_cache;
+    segment_cache = NULL;
+    cache_count = cache_committed = 0;
+    pthread_mutex_unlock(&cache_lock);
+    while (cached) {
+        struct segment *next = cached->next;
+        heap_map_set(cached->base, cached->reserved, 0);
+        VirtualFree((void *)cached->base, 0, MEM_RELEASE);
+        munmap(cached, cached->meta_size);
+        cached = next;
+    }
+}
+
+/* ---- free lists ---------------------------------------------------------- */
+
+static unsigned free_list_index(size_t size)
+{
+    if (size <= 1024)
+        return (unsigned)(size / HEAP_ALIGN - 2);
+    unsigned log = 63 - (unsigned)__builtin_clzll(size);
+    return 63 + (log - 10) * 4 + (unsigned)((size >> (log - 2)) & 3);
+}
+
+static void free_list_insert(struct heap *heap, struct free_block *block)
+{
+    unsigned index = free_list_index(block->header.size);
+    block->prev = NULL;
+    block->next = heap->free_lists[index];
+    if (block->next)
+        block->next->prev = block;
+    heap->free_lists[index] = block;
+    heap->nonempty[index / 64] |= (uint64_t)1 << (index % 64);
+}
+
+static void free_list_remove(struct heap *heap, struct free_block *block)
+{
+    unsigned index = free_list_index(block->header.size);
+    if (block->prev)
+        block->prev->next = block->next;
+    else
+        heap->free_lists[index] = block->next;
+    if (block->next)
+        block->next->prev = block->prev;
+    if (!heap->free_lists[index])
+        heap->nonempty[index / 64] &= ~((uint64_t)1 << (index % 64));
+}
+
+static struct free_block *find_fit(struct heap *heap, size_t need)
+{
+    unsigned index = free_list_index(need);
+    if (need > 1024) {
+        /* A log-linear list holds a range of sizes: look for one that fits. */
+        for (struct free_block *block = heap->free_lists[index]; block; block = block->next)
+            if (block->header.size >= need)
+                return block;
+        index++;
+    }
+    for (unsigned word = index / 64; word < sizeof(heap->nonempty) / sizeof(heap->nonempty[0]); word++) {
+        uint64_t bits = heap->nonempty[word];
+        if (word == index / 64)
+            bits &= ~(uint64_t)0 << (index % 64);
+        if (bits)
+            return heap->free_lists[word * 64 + (unsigned)__builtin_ctzll(bits)];
+    }
+    return NULL;
+}
+
+/* ---- blocks -------------------------------------------------------------- */
+
+static void set_prev_free(struct segment *segment, uintptr_t next, bool free)
+{
+    if (next >= blocks_end(segment)) {
+        segment->end_prev_free = free;
+        return;
+    }
+    /* Atomic, because the front end reads a group block's flags unlocked. */
+    struct block *block = (struct block *)next;
+    if (free)
+        __atomic_fetch_or(&block->flags, BLOCK_FLAG_PREV_FREE, __ATOMIC_RELAXED);
+    else
+        __atomic_fetch_and(&block->flags, (uint8_t)~BLOCK_FLAG_PREV_FREE, __ATOMIC_RELAXED);
+}
+
+static void set_busy_bit(struct segment *segment, uintptr_t data, bool busy)
+{
+    size_t n = (data - segment->base) / HEAP_ALIGN;
+    uint64_t bit = (uint64_t)1 << (n % 64);
+    if (busy)
+        __atomic_fetch_or(&segment->busy_bits[n / 64], bit, __ATOMIC_RELAXED);
+    else
+        __atomic_fetch_and(&segment->busy_bits[n / 64], ~bit, __ATOMIC_RELAXED);
+}
+
+/* Makes [start, start+size) one free block; its neighbours are busy. */
+static void make_free(struct heap *heap, struct segment *segment, uintptr_t start, size_t size)
+{
+    struct free_block *block = (struct free_block *)start;
+    block->header = (struct block){ .size = (uint32_t)size, .type = BLOCK_FREE };
+    *(uint64_t *)(start + size - sizeof(uint64_t)) = size;
+    free_list_insert(heap, block);
+    set_prev_free(segment, start + size, true);
+}
+
+void backend_init_segment(struct heap *heap, struct segment *segment)
+{
+    make_free(heap, segment, segment->first_block, blocks_end(segment) - segment->first_block);
+    if (heap->last_segment)
+        heap->last_segment->next = segment;
+    else
+        heap->segments = segment;
+    heap->last_segment = segment;
+}
+
+/* The free block that ends where the segment's blocks end, if any. */
+static struct free_block *tail_free_block(const struct segment *segment)
+{
+    if (!segment->end_prev_free)
+        return NULL;
+    uintptr_t end = blocks_end(segment);
+    return (struct free_block *)(end - *(const uint64_t *)(end - sizeof(uint64_t)));
+}
+
+/* Commits more of a segment so that its last free block holds need bytes. */
+static struct free_block *extend_segment(struct heap *heap, struct segment *segment, size_t need)
+{
+    struct free_block *tail = tail_free_block(segment);
+    size_t have = tail ? tail->header.size : 0;
+    size_t committed = segment->committed, room = segment->reserved - committed;
+    if (need > have + room)
+        return NULL;
+    size_t grow = (need - have + HEAP_COMMIT_STEP - 1) & ~(HEAP_COMMIT_STEP - 1);
+    if (grow > room)
+        grow = room;
+    if (!VirtualAlloc((void *)(segment->base + committed), grow, MEM_COMMIT, segment->protect))
+        return NULL;
+    uintptr_t start = blocks_end(segment);
+    if (tail) {
+        free_list_remove(heap, tail);
+        start = (uintptr_t)tail;
+    }
+    __atomic_store_n(&segment->committed, committed + grow, __ATOMIC_RELEASE);
+    make_free(heap, segment, start, blocks_end(segment) - start);
+    return (struct free_block *)start;
+}
+
+static struct free_block *grow(struct heap *heap, size_t need)
+{
+    for (struct segment *segment = heap->segments; segment; segment = segment->next) {
+        struct free_block *block = extend_segment(heap, segment, need);
+        if (block)
+            return block;
+    }
+    if (!(heap->flags & HEAP_GROWABLE))
+        return NULL;
+    size_t reserve = heap->next_segment_size;
+    size_t least = (need + HEAP_BLOCK_HEADER + SEGMENT_END_GAP + HEAP_GRANULE - 1) & ~(HEAP_GRANULE - 1);
+    if (reserve < least)
+        reserve = least;
+    size_t commit = (need + HEAP_BLOCK_HEADER + SEGMENT_END_GAP + HEAP_COMMIT_STEP - 1) & ~(HEAP_COMMIT_STEP - 1);
+    struct segment *segment = segment_create(heap, reserve, commit, heap->protect);
+    if (!segment)
+        return NULL;
+    segment->first_block = segment->base + HEAP_BLOCK_HEADER;
+    if (heap->next_segment_size < HEAP_MAX_GROW)
+        heap->next_segment_size = heap->next_segment_size * 2 < HEAP_MAX_GROW ? heap->next_segment_size * 2
+                                                                             : HEAP_MAX_GROW;
+    backend_init_segment(heap, segment);
+    return tail_free_block(segment);
+}
+
+/* Turns the first `need` bytes of a busy block into the block and frees
+ * what is left when that is big enough to be a block of its own. */
+static void trim_busy(struct heap *heap, struct segment *segment, struct block *block, size_t need)
+{
+    size_t rest = block->size - need;
+    if (rest < HEAP_MIN_BLOCK)
+        return;
+    block->size = (uint32_t)need;
+    uintptr_t start = (uintptr_t)block + need, next = start + rest;
+    if (next < blocks_end(segment) && ((struct block *)next)->type == BLOCK_FREE) {
+        struct free_block *following = (struct free_block *)next;
+        free_list_remove(heap, following);
+        rest += following->header.size;
+    }
+    make_free(heap, segment, start, rest);
+}
+
+void *backend_alloc(struct heap *heap, size_t size)
+{
+    size_t need = block_size_for(size);
+    struct free_block *found = find_fit(heap, need);
+    if (!found && !(found = grow(heap, need)))
+        return NULL;
+    struct segment *segment = segment_at((uintptr_t)found);
+    free_list_remove(heap, found);
+    struct block *block = &found->header;
+    block->type = BLOCK_BUSY;
+    block->flags = 0;
+    set_prev_free(segment, (uintptr_t)block + block->size, false);
+    trim_busy(heap, segment, block, need);
+    block->tail = (uint16_t)(block->size - HEAP_BLOCK_HEADER - size);
+    set_busy_bit(segment, (uintptr_t)(block + 1), true);
+    return block + 1;
+}
+
+void backend_free(struct heap *heap, struct segment *segment, struct block *block)
+{
+    set_busy_bit(segment, (uintptr_t)(block + 1), false);
+    uintptr_t start = (uintptr_t)block;
+    size_t size = block->size;
+    uintptr_t next = start + size;
+    if (next < blocks_end(segment) && ((struct block *)next)->type == BLOCK_FREE) {
+        struct free_block *following = (struct free_block *)next;
+        free_list_remove(heap, following);
+        size += following->header.size;
+    }
+    if (block->flags & BLOCK_FLAG_PREV_FREE) {
+        size_t previous_size = *(uint64_t *)(start - sizeof(uint64_t));
+        struct free_block *previous = (struct free_block *)(start - previous_size);
+        free_list_remove(heap, previous);
+        start = (uintptr_t)previous;
+        size += previous_size;
+    }
+    make_free(heap, segment, start, size);
+}
+
+bool backend_resize(struct heap *heap, struct segment *segment, struct block *block, size_t size)
+{
+    size_t need = block_size_for(size);
+    if (need > block->size) {
+        uintptr_t next = (uintptr_t)block + block->size;
+        if (next >= blocks_end(segment) || ((struct block *)next)->type != BLOCK_FREE ||
+            block->size + ((struct block *)next)->size < need)
+            return false;
+        struct free_block *following = (struct free_block *)next;
+        free_list_remove(heap, following);
+        block->size += following->header.size;
+        set_prev_free(segment, (uintptr_t)block + block->size, false);
+    }
+    trim_busy(heap, segment, block, need);
+    block->tail = (uint16_t)(block->size - HEAP_BLOCK_HEADER - size);
+    return true;
+}
+
+struct block *backend_block(const struct segment *segment, uintptr_t data, bool *corrupt)
+{
+    if (data % HEAP_ALIGN || data < segment->first_block + HEAP_BLOCK_HEADER ||
+        data >= blocks_end(segment) || !busy_bit(segment, data))
+        return NULL;
+    struct block *block = block_of((void *)data);
+    if (block->type != BLOCK_BUSY || block->size < HEAP_MIN_BLOCK || block->size % HEAP_ALIGN ||
+        (uintptr_t)block + block->size > blocks_end(segment) ||
+        block->tail > block->size - HEAP_BLOCK_HEADER) {
+        *corrupt = true;
+        return NULL;
+    }
+    return block->flags & BLOCK_FLAG_GROUP ? NULL : block;
+}
+
+size_t backend_block_usable(const struct block *block)
+{
+    return block->size - HEAP_BLOCK_HEADER - block->tail;
+}
+
+/* Gives back what the heap does not use: whole empty segments other than
+ * the first, and the uncommitted-able tail of the others.  Returns the
+ * largest free block's usable size afterwards. */
+size_t backend_compact(struct heap *heap)
+{
+    struct segment **link = &heap->segments, *previous = NULL;
+    while (*link) {
+        struct segment *segment = *link;
+        struct free_block *tail = tail_free_block(segment);
+        if (tail && (uintptr_t)tail == segment->first_block && segment != heap->segments) {
+            free_list_remove(heap, tail);
+            *link = segment->next;
+            if (heap->last_segment == segment)
+                heap->last_segment = previous;
+            segment_release(segment);
+            continue;
+        }
+        if (tail) {
+            size_t keep = (uintptr_t)tail + HEAP_MIN_BLOCK + SEGMENT_END_GAP - segment->base;
+            keep = (keep + HEAP_PAGE - 1) & ~(size_t)(HEAP_PAGE - 1);
+            if (segment == heap->segments && keep < HEAP_INITIAL_COMMIT)
+                keep = HEAP_INITIAL_COMMIT;
+            if (segment->committed >= keep + HEAP_COMMIT_STEP &&
+                VirtualFree((void *)(segment->base + keep), segment->committed - keep, MEM_DECOMMIT)) {
+                free_list_remove(heap, tail);
+                __atomic_store_n(&segment->committed, keep, __ATOMIC_RELEASE);
+                make_free(heap, segment, (uintptr_t)tail, blocks_end(segment) - (uintptr_t)tail);
+            }
+        }
+        previous = segment;
+        link = &segment->next;
+    }
+
+    size_t largest = 0;
+    for (unsigned index = FREE_LISTS; index-- > 0;) {
+        for (struct free_block *block = heap->free_lists[index]; block; block = block->next)
+            if (block->header.size > largest)
+                largest = block->header.size;
+        if (largest)
+            break;
+    }
+    return largest ? largest - HEAP_BLOCK_HEADER : 0;
+}
+
+/* ---- validation ---------------------------------------------------------- */
+
+/* Every block of the segment well formed, tiling it exactly, with the busy
+ * bitmap, the PREV_FREE flags and the free lists all agreeing. */
+bool backend_validate_segment(const struct segment *segment, size_t *free_blocks)
+{
+    uintptr_t end = blocks_end(segment), at = segment->first_block;
+    bool previous_free = false;
+    size_t busy = 0;
+    while (at < end) {
+        const struct block *block = (const struct block *)at;
+        if (block->size < HEAP_MIN_BLOCK || block->size % HEAP_ALIGN || at + block->size > end)
+            return false;
+        if (((__atomic_load_n(&block->flags, __ATOMIC_RELAXED) & BLOCK_FLAG_PREV_FREE) != 0) != previous_free)
+            return false;
+        uintptr_t data = at + HEAP_BLOCK_HEADER;
+        if (block->type == BLOCK_FREE) {
+            if (previous_free || *(const uint64_t *)(at + block->size - sizeof(uint64_t)) != block->size ||
+                busy_bit(segment, data))
+                return false;
+            ++*free_blocks;
+            previous_free = true;
+        } else if (block->type == BLOCK_BUSY) {
+            if (!busy_bit(segment, data) || block->tail > block->size - HEAP_BLOCK_HEADER)
+                return false;
+            if ((block->flags & BLOCK_FLAG_GROUP) && !lfh_validate_group((struct lfh_group *)data))
+                return false;
+            busy++;
+            previous_free = false;
+        } else {
+            return false;
+        }
+        at += block->size;
+    }
+    if (at != end || segment->end_prev_free != previous_free)
+        return false;
+    /* No stray bits: exactly one per busy block. */
+    size_t bits = 0;
+    for (size_t word = 0; word < bitmap_bytes(segment_committed(segment)) / sizeof(uint64_t); word++)
+        bits += (size_t)__builtin_popcountll(__atomic_load_n(&segment->busy_bits[word], __ATOMIC_RELAXED));
+    return bits == busy;
+}
+
+/* Every listed block is a free block of this heap, filed where its size
+ * says; the count of them, which must match the free blocks the segments
+ * hold (so nothing is listed twice or missing).  SIZE_MAX when broken. */
+size_t backend_free_list_length(const struct heap *heap, size_t limit)
+{
+    size_t count = 0;
+    for (unsigned index = 0; index < FREE_LISTS; index++) {
+        bool listed = (heap->nonempty[index / 64] >> (index % 64)) & 1;
+        if (listed != (heap->free_lists[index] != NULL))
+            return SIZE_MAX;
+        for (const struct free_block *block = heap->free_lists[index]; block; block = block->next) {
+            const struct segment *segment = segment_at((uintptr_t)block);
+            if (!segment || segment->heap != heap || (uintptr_t)block < segment->first_block ||
+                (uintptr_t)block >= blocks_end(segment) || count == limit)
+                return SIZE_MAX;
+            if (block->header.type != BLOCK_FREE || free_list_index(block->header.size) != index ||
+                (block->next && block->next->prev != block))
+                return SIZE_MAX;
+            count++;
+        }
+    }
+    return count;
+}
