@@ -304,6 +304,31 @@ START_TEST(genuine_null_dereference_still_crashes)
 }
 END_TEST
 
+#if defined(__x86_64__)
+/* A handler that continues may change the registers: this one points the
+ * faulting store (through RAX) somewhere writable. */
+static char redirect_target[16];
+static LONG CALLBACK redirect_store(EXCEPTION_POINTERS *pointers)
+{
+    if (pointers->ExceptionRecord->ExceptionCode != EXCEPTION_ACCESS_VIOLATION ||
+        pointers->ContextRecord->Rax != pointers->ExceptionRecord->ExceptionInformation[1])
+        return EXCEPTION_CONTINUE_SEARCH;
+    ck_assert_uint_eq(pointers->ContextRecord->Rip, (uintptr_t)pointers->ExceptionRecord->ExceptionAddress);
+    pointers->ContextRecord->Rax = (DWORD64)(uintptr_t)redirect_target;
+    return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+START_TEST(handler_can_change_the_registers)
+{
+    char *target = VirtualAlloc(NULL, G, MEM_RESERVE, PAGE_READWRITE);
+    AddVectoredExceptionHandler(1, redirect_store);
+    __asm__ volatile("movb $7, (%0)" : "+a"(target) : : "memory");
+    ck_assert_ptr_eq(target, redirect_target);
+    ck_assert_int_eq(redirect_target[0], 7);
+}
+END_TEST
+#endif
+
 START_TEST(guard_page_fires_once)                           /* facts 53, 54 */
 {
     int *guarded = VirtualAlloc(NULL, P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
@@ -605,6 +630,9 @@ static Suite *make_suite(void)
     tcase_add_test(faults, search_reaches_the_programs_own_handler);
     tcase_add_test(faults, genuine_null_dereference_still_crashes);
     tcase_add_test(faults, faults_while_another_thread_allocates);
+#if defined(__x86_64__)
+    tcase_add_test(faults, handler_can_change_the_registers);
+#endif
     suite_add_tcase(suite, faults);
     TCase *guard = tcase_create("guard pages");
     tcase_add_test(guard, guard_page_fires_once);
