@@ -193,13 +193,22 @@ void watch_after_decommit(struct vm_allocation *allocation, uintptr_t start, uin
         track_range(start, end);
 }
 
-/* The watched allocation holding [base, base+size), or NULL. */
-static struct vm_allocation *watched(uintptr_t base, size_t size)
+/* Rounds [base, base+size) out to pages and takes the map lock; the watched
+ * allocation holding the range, with what the kernel recorded collected, or
+ * NULL (unlocked, ERROR_INVALID_PARAMETER). */
+static struct vm_allocation *lock_watched(uintptr_t base, size_t size, uintptr_t *start, uintptr_t *end)
 {
+    *start = base & ~(uintptr_t)(page_size() - 1);
+    *end = (base + size + page_size() - 1) & ~(uintptr_t)(page_size() - 1);
+    vm_lock_exclusive();
     struct vm_allocation *allocation = vm_allocation_at(base);
     if (!allocation || !allocation->written || base + size < base ||
-        base + size > allocation->base + allocation->size)
+        base + size > allocation->base + allocation->size) {
+        vm_unlock();
+        failure(ERROR_INVALID_PARAMETER);
         return NULL;
+    }
+    collect_kernel_writes(allocation, *start, *end);
     return allocation;
 }
 
@@ -215,15 +224,10 @@ UINT WINAPI GetWriteWatch(DWORD flags, PVOID base, SIZE_T size, PVOID *addresses
     if ((flags & ~(DWORD)WRITE_WATCH_FLAG_RESET) || !base || !size)
         return failure(ERROR_INVALID_PARAMETER), ~0u;
 
-    uintptr_t start = (uintptr_t)base & ~(uintptr_t)(page_size() - 1);
-    uintptr_t end = ((uintptr_t)base + size + page_size() - 1) & ~(uintptr_t)(page_size() - 1);
-    vm_lock_exclusive();
-    struct vm_allocation *allocation = watched((uintptr_t)base, size);
-    if (!allocation) {
-        vm_unlock();
-        return failure(ERROR_INVALID_PARAMETER), ~0u;
-    }
-    collect_kernel_writes(allocation, start, end);
+    uintptr_t start, end;
+    struct vm_allocation *allocation = lock_watched((uintptr_t)base, size, &start, &end);
+    if (!allocation)
+        return ~0u;
     ULONG_PTR found = 0;
     uintptr_t last = start;
     for (uintptr_t page = start; page < end && found < *count; page += page_size()) {
@@ -252,15 +256,10 @@ UINT WINAPI ResetWriteWatch(LPVOID base, SIZE_T size)
 {
     if (!base || !size)
         return failure(ERROR_INVALID_PARAMETER), ~0u;
-    uintptr_t start = (uintptr_t)base & ~(uintptr_t)(page_size() - 1);
-    uintptr_t end = ((uintptr_t)base + size + page_size() - 1) & ~(uintptr_t)(page_size() - 1);
-    vm_lock_exclusive();
-    struct vm_allocation *allocation = watched((uintptr_t)base, size);
-    if (!allocation) {
-        vm_unlock();
-        return failure(ERROR_INVALID_PARAMETER), ~0u;
-    }
-    collect_kernel_writes(allocation, start, end);
+    uintptr_t start, end;
+    struct vm_allocation *allocation = lock_watched((uintptr_t)base, size, &start, &end);
+    if (!allocation)
+        return ~0u;
     for (uintptr_t page = start; page < end; page += page_size())
         clear_written(allocation, page);
     watch_protect_clean(allocation, start, end);
