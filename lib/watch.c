@@ -5,6 +5,8 @@
 #include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -39,6 +41,11 @@ static pthread_once_t kernel_tracking_once = PTHREAD_ONCE_INIT;
 
 static void kernel_tracking_init(void)
 {
+    /* W32MEM_WRITE_WATCH=faults picks the fallback, to test it or to keep
+     * userfaultfd free for the program. */
+    const char *choice = getenv("W32MEM_WRITE_WATCH");
+    if (choice && strcmp(choice, "faults") == 0)
+        return;
     int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | USER_MODE_ONLY);

@@ -582,6 +582,29 @@ START_TEST(kernel_writes_count_as_writes)                    /* fact 64 */
 }
 END_TEST
 
+/* Without the kernel's write tracking, a system call cannot write into a
+ * clean watched page: the fallback's documented limit. */
+START_TEST(fallback_kernel_writes_fail)
+{
+    char *base = new_watched(G, PAGE_READWRITE);
+    int pipe_ends[2];
+    ck_assert_int_eq(pipe(pipe_ends), 0);
+    ck_assert_int_eq(write(pipe_ends[1], "hello", 5), 5);
+    errno = 0;
+    ck_assert_int_eq(read(pipe_ends[0], base + P, 5), -1);
+    ck_assert_int_eq(errno, EFAULT);
+    base[P] = 1;                                        /* a write by the program */
+    ck_assert_int_eq(read(pipe_ends[0], base + P, 5), 5);
+    close(pipe_ends[0]);
+    close(pipe_ends[1]);
+}
+END_TEST
+
+static void use_fault_fallback(void)
+{
+    setenv("W32MEM_WRITE_WATCH", "faults", 1);
+}
+
 /* A fault in one thread while another allocates neither deadlocks nor
  * corrupts the map. */
 static volatile int stop_allocating;
@@ -649,5 +672,14 @@ static Suite *make_suite(void)
     tcase_add_test(watch, guard_page_under_write_watch);
     tcase_add_test(watch, kernel_writes_count_as_writes);
     suite_add_tcase(suite, watch);
+    TCase *fallback = tcase_create("write watch by faults");
+    tcase_add_checked_fixture(fallback, use_fault_fallback, NULL);
+    tcase_add_test(fallback, write_watch_records_written_pages);
+    tcase_add_test(fallback, write_watch_reset_with_a_short_buffer);
+    tcase_add_test(fallback, write_watch_parameter_errors);
+    tcase_add_test(fallback, write_watch_ignores_protection_changes);
+    tcase_add_test(fallback, guard_page_under_write_watch);
+    tcase_add_test(fallback, fallback_kernel_writes_fail);
+    suite_add_tcase(suite, fallback);
     return suite;
 }
