@@ -90,7 +90,7 @@ static LPVOID reset_pages(uintptr_t start, uintptr_t end, BOOL undo)
                     if (!(resident[i] & 1))
                         intact = FALSE;
                     else if (vm_kernel_protection(run->protect) & PROT_WRITE)
-                        *byte = *byte;
+                        *byte = *byte;  /* cppcheck-suppress selfAssignment ; the write takes the page back */
                 }
             }
         }
@@ -226,9 +226,8 @@ BOOL WINAPI VirtualFree(LPVOID address, SIZE_T size, DWORD type)
         done = vm_release(allocation);
     } else {
         uintptr_t end = size ? page_up((uintptr_t)address + size) : allocation->base + allocation->size;
-        if (end > allocation->base + allocation->size)
-            failure(ERROR_INVALID_PARAMETER);
-        else if (allocation->flags & ALLOCATION_LARGE_PAGES)
+        /* Past the end, or large pages (which Windows cannot decommit). */
+        if (end > allocation->base + allocation->size || (allocation->flags & ALLOCATION_LARGE_PAGES))
             failure(ERROR_INVALID_PARAMETER);
         else
             done = vm_change(allocation, start, end - start, MEM_RESERVE, 0);

@@ -180,6 +180,7 @@ static void collect_kernel_writes(struct vm_allocation *allocation, uintptr_t st
         if (found <= 0)
             break;
         for (long i = 0; i < found; i++)
+            /* cppcheck-suppress uninitvar ; the ioctl filled the first `found` regions */
             for (uintptr_t page = regions[i].start; page < regions[i].end; page += page_size())
                 watch_mark_written(allocation, page);
         if (scan.walk_end >= end)
