@@ -10,6 +10,7 @@
 
 #include "compat.h"
 #include "error.h"
+#include "exception.h"
 #include "handle.h"
 #include "region.h"
 #include "sysinfo.h"
@@ -89,7 +90,7 @@ static LPVOID reset_pages(uintptr_t start, uintptr_t end, BOOL undo)
                     if (!(resident[i] & 1))
                         intact = FALSE;
                     else if (vm_kernel_protection(run->protect) & PROT_WRITE)
-                        *byte = *byte;
+                        *byte = *byte;  /* cppcheck-suppress selfAssignment ; the write takes the page back */
                 }
             }
         }
@@ -128,6 +129,10 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
         failure(ERROR_INVALID_PARAMETER);
         return NULL;
     }
+
+    /* Guard pages and write watching are implemented in the fault handler. */
+    if ((protect & PAGE_GUARD) || (type & MEM_WRITE_WATCH))
+        faults_install();
 
     BOOL reserve = (type & MEM_RESERVE) || !at;
     struct vm_request request = {
@@ -221,9 +226,8 @@ BOOL WINAPI VirtualFree(LPVOID address, SIZE_T size, DWORD type)
         done = vm_release(allocation);
     } else {
         uintptr_t end = size ? page_up((uintptr_t)address + size) : allocation->base + allocation->size;
-        if (end > allocation->base + allocation->size)
-            failure(ERROR_INVALID_PARAMETER);
-        else if (allocation->flags & ALLOCATION_LARGE_PAGES)
+        /* Past the end, or large pages (which Windows cannot decommit). */
+        if (end > allocation->base + allocation->size || (allocation->flags & ALLOCATION_LARGE_PAGES))
             failure(ERROR_INVALID_PARAMETER);
         else
             done = vm_change(allocation, start, end - start, MEM_RESERVE, 0);
@@ -268,6 +272,8 @@ BOOL WINAPI VirtualProtect(LPVOID address, SIZE_T size, DWORD protect, PDWORD ol
     if (end <= start)
         end = start + address_space()->page_size;
 
+    if (protect & PAGE_GUARD)
+        faults_install();
     vm_lock_exclusive();
     struct vm_allocation *allocation = committed_allocation(start, end);
     BOOL done = FALSE;
@@ -345,10 +351,21 @@ static BOOL change_lock(LPVOID address, SIZE_T size, BOOL lock)
         BOOL all_locked = TRUE;
         for (struct vm_run *run = vm_run_at(start); run && run->start < end; run = vm_run_next(run))
             all_locked &= run->locked;
-        if (!lock && !all_locked)
+        struct vm_run *guarded = vm_run_at(start);
+        while (guarded && guarded->start < end && !(guarded->protect & PAGE_GUARD))
+            guarded = vm_run_next(guarded);
+        if (!lock && !all_locked) {
             failure(ERROR_NOT_LOCKED);
-        else
+        } else if (lock && guarded && guarded->start < end) {
+            /* Locking touches the pages: the first armed guard page fires
+             * (losing its guard) and the raw status is the error. */
+            uintptr_t page = guarded->start > start ? guarded->start : start;
+            vm_change(allocation, page, address_space()->page_size, MEM_COMMIT,
+                      guarded->protect & ~(DWORD)PAGE_GUARD);
+            failure(STATUS_GUARD_PAGE_VIOLATION);
+        } else {
             done = vm_set_locked(allocation, start, end - start, lock);
+        }
     }
     vm_unlock();
     return done;
