@@ -119,19 +119,14 @@ BOOL ns_name(const char *name, struct ns_entry *entry, struct ns_header *header)
     return TRUE;
 }
 
-/* Whether fd is still the file linked at key. */
-static BOOL still_named(int dirfd, const char *key, int fd)
-{
-    struct stat mine, named;
-    return fstat(fd, &mine) == 0 && mine.st_nlink > 0 &&
-           fstatat(dirfd, key, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-           named.st_dev == mine.st_dev && named.st_ino == mine.st_ino;
-}
-
-/* Holding the exclusive lock: nobody has a handle, so the name goes. */
+/* Holding the exclusive lock: nobody has a handle, so the name goes.  An
+ * object file has one link, its name, and only a holder of its exclusive
+ * lock removes it; so if the file is still linked, the name is still this
+ * file's, and nobody can change that while we hold the lock. */
 static void unlink_if_named(int dirfd, const char *key, int fd)
 {
-    if (still_named(dirfd, key, fd))
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_nlink > 0)
         unlinkat(dirfd, key, 0);
 }
 
@@ -225,7 +220,10 @@ static int create_new(int dirfd, struct ns_entry *entry, const void *init, size_
         close(fd);
         return -1;
     }
-    if (linkat(AT_FDCWD, self, dirfd, entry->key, AT_SYMLINK_FOLLOW) != 0) {
+    /* Linking the descriptor itself needs Linux 6.10 (or privilege); the
+     * /proc path works everywhere but costs a lookup. */
+    if (linkat(fd, "", dirfd, entry->key, AT_EMPTY_PATH) != 0 &&
+        (errno == EEXIST || linkat(AT_FDCWD, self, dirfd, entry->key, AT_SYMLINK_FOLLOW) != 0)) {
         int err = errno;
         close(fd);
         if (err == EEXIST)
@@ -243,7 +241,16 @@ BOOL ns_acquire(struct ns_entry *entry, const struct ns_header *name, uint32_t t
     int dirfd = user_directory();
     if (dirfd < 0)
         return FALSE;
+    /* A create tries to make the object first: that is the common case,
+     * and linking fails cleanly when the name exists. */
     for (;;) {
+        if (init) {
+            int made = create_new(dirfd, entry, init, init_size, file_size);
+            if (made) {
+                *existed = FALSE;
+                return made > 0;
+            }
+        }
         int found = open_existing(dirfd, entry, type, name);
         if (found) {
             *existed = TRUE;
@@ -251,11 +258,6 @@ BOOL ns_acquire(struct ns_entry *entry, const struct ns_header *name, uint32_t t
         }
         if (!init)
             return failure(ERROR_FILE_NOT_FOUND);
-        int made = create_new(dirfd, entry, init, init_size, file_size);
-        if (made) {
-            *existed = FALSE;
-            return made > 0;
-        }
     }
 }
 
