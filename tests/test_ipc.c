@@ -184,15 +184,18 @@ static int reap(pid_t child)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* Entries in this user's namespace directory. */
+/* Entries of this test process's names in the user's namespace directory
+ * (other programs of the same user may be using names of their own). */
 static int namespace_entries(void)
 {
     DIR *dir = opendir(ns_directory());
     ck_assert_ptr_nonnull(dir);
+    char prefix[64];
+    int length = snprintf(prefix, sizeof(prefix), "l-w32mem-ipc-%d-", (int)getpid());
     int count = 0;
     struct dirent *entry;
     while ((entry = readdir(dir)))
-        count += entry->d_name[0] != '.';
+        count += strncmp(entry->d_name, prefix, (size_t)length) == 0;
     closedir(dir);
     return count;
 }
@@ -216,7 +219,8 @@ static struct board *create_board(HANDLE *mapping)
 START_TEST(reader_starts_first)
 {
     unique_name();
-    int before = namespace_entries();
+    ck_assert_int_eq(namespace_entries(), 0);
+    int before = 0;
     pid_t reader = spawn("early-reader", 0);
     sleep_ms(50);
     HANDLE m;
@@ -262,7 +266,8 @@ END_TEST
 START_TEST(killed_holders_leave_nothing)
 {
     unique_name();
-    int before = namespace_entries();
+    ck_assert_int_eq(namespace_entries(), 0);
+    int before = 0;
     HANDLE m;
     struct board *board = create_board(&m);
     pid_t holder = spawn("holder", 0);
@@ -292,7 +297,8 @@ END_TEST
 START_TEST(last_holder_killed_is_reclaimed)
 {
     unique_name();
-    int before = namespace_entries();
+    ck_assert_int_eq(namespace_entries(), 0);
+    int before = 0;
     HANDLE m;
     struct board *board = create_board(&m);
     pid_t holder = spawn("holder", 0);
@@ -312,7 +318,8 @@ END_TEST
 START_TEST(create_close_race)
 {
     unique_name();
-    int before = namespace_entries();
+    ck_assert_int_eq(namespace_entries(), 0);
+    int before = 0;
     pid_t racers[RACERS];
     for (int i = 0; i < RACERS; i++)
         racers[i] = spawn("racer", 0);
