@@ -197,7 +197,7 @@ END_TEST
 
 START_TEST(windows_paths)
 {
-    char drives[128];
+    char drives[160];
     snprintf(drives, sizeof(drives), "c=%s;D=%s/d", scratch, scratch);
     setenv("W32MEM_DRIVES", drives, 1);
     char dir[128];
