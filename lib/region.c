@@ -459,8 +459,9 @@ struct vm_allocation *vm_map_view(const struct vm_view_request *request)
     allocation->type = MEM_MAPPED;
     allocation->owner = request->owner;
     if (request->commit) {
-        allocation->first_run.state = MEM_COMMIT;
-        allocation->first_run.protect = request->protect;
+        struct vm_run *run = vm_run_at(allocation->base);
+        run->state = MEM_COMMIT;
+        run->protect = request->protect;
     }
     return allocation;
 }

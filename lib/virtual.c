@@ -12,6 +12,7 @@
 #include "error.h"
 #include "exception.h"
 #include "handle.h"
+#include "mapping.h"
 #include "region.h"
 #include "sysinfo.h"
 #include "vquery.h"
@@ -188,6 +189,8 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
         failure(ERROR_INVALID_ADDRESS);
     else if (allocation->flags & ALLOCATION_PHYSICAL)
         failure(ERROR_INVALID_PARAMETER);
+    else if (view_is_mapping(allocation))
+        committed = view_commit(allocation, start, end, protect);
     else
         committed = vm_change(allocation, start, end - start, MEM_COMMIT, protect);
     vm_unlock();
@@ -265,7 +268,10 @@ BOOL WINAPI VirtualProtect(LPVOID address, SIZE_T size, DWORD protect, PDWORD ol
 {
     if (!old_protect)
         return failure(ERROR_NOACCESS);
-    if (!valid_private_protection(protect) || (uintptr_t)address + size < (uintptr_t)address)
+    /* Views take the copy-on-write protections too (view_protect's rules). */
+    BOOL private_ok = valid_private_protection(protect);
+    if (!(private_ok || (protect & 0xff) == PAGE_WRITECOPY || (protect & 0xff) == PAGE_EXECUTE_WRITECOPY) ||
+        (uintptr_t)address + size < (uintptr_t)address)
         return failure(ERROR_INVALID_PARAMETER);
     uintptr_t start = page_down((uintptr_t)address);
     uintptr_t end = page_up((uintptr_t)address + size);
@@ -274,10 +280,15 @@ BOOL WINAPI VirtualProtect(LPVOID address, SIZE_T size, DWORD protect, PDWORD ol
 
     if (protect & PAGE_GUARD)
         faults_install();
+    view_refresh(start);        /* pages other views committed count as committed */
     vm_lock_exclusive();
     struct vm_allocation *allocation = committed_allocation(start, end);
     BOOL done = FALSE;
-    if (allocation) {
+    if (allocation && view_is_mapping(allocation)) {
+        done = view_protect(allocation, start, end, protect, old_protect);
+    } else if (allocation && !private_ok) {
+        failure(ERROR_INVALID_PARAMETER);
+    } else if (allocation) {
         DWORD old = vm_run_at(start)->protect;
         /* Caching attributes belong to the allocation: they stay when a page
          * is reprotected, and cannot be added to ordinary memory later. */
@@ -312,6 +323,7 @@ SIZE_T WINAPI VirtualQuery(LPCVOID address, PMEMORY_BASIC_INFORMATION info, SIZE
         failure(ERROR_NOACCESS);
         return 0;
     }
+    view_refresh((uintptr_t)address);
     return vquery((uintptr_t)address, info) ? sizeof(MEMORY_BASIC_INFORMATION) : 0;
 }
 
