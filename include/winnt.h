@@ -380,6 +380,9 @@ static __inline__ PVOID RtlSecureZeroMemory(PVOID ptr, SIZE_T cnt)
 
 #define WRITE_WATCH_FLAG_RESET  0x01
 
+/* What HeapAlloc and the C runtime guarantee (x64). */
+#define MEMORY_ALLOCATION_ALIGNMENT 16
+
 typedef struct _MEMORY_BASIC_INFORMATION {
     PVOID BaseAddress;
     PVOID AllocationBase;

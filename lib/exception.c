@@ -15,6 +15,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "fork.h"
 #include "error.h"
 #include "exception.h"
 #include "pool.h"
@@ -31,6 +32,7 @@ struct handler_list {
 
 static struct handler_list *exception_handlers, *continue_handlers;   /* atomic */
 static pthread_mutex_t lists_lock = PTHREAD_MUTEX_INITIALIZER;
+FORK_HOOKS(exception_lists, lists_lock)
 static struct pool handler_pool = POOL_INIT(struct vectored_handler);
 static int dispatches_running;                                        /* atomic */
 static struct handler_list *retired[64];

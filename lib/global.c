@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "fork.h"
 #include "error.h"
 #include "heap.h"
 
@@ -40,6 +41,7 @@ struct mem_entry {
 _Static_assert(sizeof(struct mem_entry) == 16, "handles are at 8 mod 16");
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+FORK_HOOKS(global_table, table_lock)
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 static struct mem_entry *table, *table_end, *next_unused, *free_entries;
 

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fork.h"
 #include "compat.h"
 #include "error.h"
 #include "handle.h"
@@ -34,6 +35,7 @@ struct handle_slot {
 
 static struct handle_slot *chunks[MAX_CHUNKS];   /* atomic pointers */
 static pthread_mutex_t free_list_lock = PTHREAD_MUTEX_INITIALIZER;
+FORK_HOOKS(handle_table, free_list_lock)
 static uint32_t free_list_head = NO_SLOT;
 static uint32_t slots_in_use_or_free;            /* slots ever handed out */
 static unsigned long open_handles;               /* atomic */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "fork.h"
 #include "heap.h"
 
 #define HEAP_CREATE_OPTIONS (HEAP_NO_SERIALIZE | HEAP_GENERATE_EXCEPTIONS | HEAP_CREATE_ENABLE_EXECUTE | \
@@ -25,6 +26,42 @@ static unsigned heaps_count;
 static struct heap *process_heap;
 static pthread_once_t process_heap_once = PTHREAD_ONCE_INIT;
 static BOOL terminate_on_corruption;
+
+/* Every heap's lock and front end are taken for fork() (see fork.h); the
+ * child gets fresh recursive locks, since the forking thread has a new id
+ * there and could not release the old ones. */
+void heaps_fork_prepare(void)
+{
+    pthread_mutex_lock(&heaps_lock);
+    for (struct heap *heap = heaps_first; heap; heap = heap->list_next) {
+        if (!(heap->flags & HEAP_NO_SERIALIZE))
+            pthread_mutex_lock(&heap->lock);
+        lfh_lock_all(heap);
+    }
+}
+
+void heaps_fork_parent(void)
+{
+    for (struct heap *heap = heaps_first; heap; heap = heap->list_next) {
+        lfh_unlock_all(heap);
+        if (!(heap->flags & HEAP_NO_SERIALIZE))
+            pthread_mutex_unlock(&heap->lock);
+    }
+    pthread_mutex_unlock(&heaps_lock);
+}
+
+void heaps_fork_child(void)
+{
+    pthread_mutexattr_t attributes;
+    pthread_mutexattr_init(&attributes);
+    pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_RECURSIVE);
+    for (struct heap *heap = heaps_first; heap; heap = heap->list_next) {
+        lfh_unlock_all(heap);
+        pthread_mutex_init(&heap->lock, &attributes);
+    }
+    pthread_mutexattr_destroy(&attributes);
+    pthread_mutex_init(&heaps_lock, NULL);
+}
 
 void heap_enter(struct heap *heap, DWORD flags)
 {

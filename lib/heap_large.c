@@ -11,12 +11,14 @@
 
 #include <string.h>
 
+#include "fork.h"
 #include "heap.h"
 
 #define LARGE_CACHE_COUNT 16
 #define LARGE_CACHE_BYTES ((size_t)64 << 20)
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+FORK_HOOKS(large_cache, cache_lock)
 static struct large_block *large_cache;
 static size_t cache_count, cache_bytes;
 

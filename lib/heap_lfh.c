@@ -19,10 +19,12 @@
 #include <sched.h>
 #include <string.h>
 
+#include "fork.h"
 #include "heap.h"
 #include "pool.h"
 
 static pthread_mutex_t lfh_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+FORK_HOOKS(lfh_pool, lfh_pool_lock)
 static struct pool lfh_pool = POOL_INIT(struct lfh);
 
 static __thread unsigned thread_affinity __attribute__((tls_model("initial-exec")));

@@ -10,6 +10,7 @@
 
 #include <sys/mman.h>
 
+#include "fork.h"
 #include "heap.h"
 
 #define MAP_ADDRESS_BITS 47
@@ -18,6 +19,7 @@
 
 static uintptr_t *map_top[(size_t)1 << MAP_TOP_BITS];
 static pthread_mutex_t map_grow_lock = PTHREAD_MUTEX_INITIALIZER;
+FORK_HOOKS(heap_map, map_grow_lock)
 
 static uintptr_t *map_leaf(size_t top, bool create)
 {

@@ -14,12 +14,14 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "fork.h"
 #include "heap.h"
 
 #define SEGMENT_CACHE_COUNT     16
 #define SEGMENT_CACHE_BYTES     ((size_t)32 << 20)  /* committed bytes kept */
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+FORK_HOOKS(segment_cache, cache_lock)
 static struct segment *segment_cache;
 static size_t cache_count, cache_committed;
 

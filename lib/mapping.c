@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fork.h"
 #include "compat.h"
 #include "error.h"
 #include "file.h"
@@ -330,10 +331,10 @@ __attribute__((destructor)) static void release_names_at_exit(void)
  * request, and never by fork): its copies of the name descriptors share the
  * parent's open file descriptions, whose locks are the parent's.  Give the
  * child fresh, unlocked descriptions, so that neither its exit nor its
- * calls can take a name away from the parent. */
-static void registry_prepare_fork(void) { pthread_mutex_lock(&registry_lock); }
-static void registry_parent_fork(void)  { pthread_mutex_unlock(&registry_lock); }
-static void registry_child_fork(void)
+ * calls can take a name away from the parent.  (Called by fork.c.) */
+void mapping_registry_fork_prepare(void) { pthread_mutex_lock(&registry_lock); }
+void mapping_registry_fork_parent(void)  { pthread_mutex_unlock(&registry_lock); }
+void mapping_registry_fork_child(void)
 {
     for (struct mapping *mapping = registry; mapping; mapping = mapping->next) {
         int fd = mapping->section->entry.fd;
@@ -348,11 +349,6 @@ static void registry_child_fork(void)
     }
     registry = NULL;
     pthread_mutex_unlock(&registry_lock);
-}
-
-__attribute__((constructor)) static void registry_init(void)
-{
-    pthread_atfork(registry_prepare_fork, registry_parent_fork, registry_child_fork);
 }
 
 /* --- CreateFileMapping ---------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fork.h"
 #include "error.h"
 #include "namespace.h"
 
@@ -19,6 +20,7 @@
 #define MAX_ENCODED 200         /* longer encodings are hashed */
 
 static pthread_mutex_t directory_lock = PTHREAD_MUTEX_INITIALIZER;
+FORK_HOOKS(namespace_directory, directory_lock)
 static int directory_fd = -1;
 static uid_t directory_uid;
 static char directory_path[64];

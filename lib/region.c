@@ -19,6 +19,7 @@
 #include "addrmap.h"
 #include "compat.h"
 #include "error.h"
+#include "fork.h"
 #include "pool.h"
 #include "procmaps.h"
 #include "region.h"
@@ -76,6 +77,22 @@ void vm_unlock(void)
     if (__atomic_load_n(&exclusive_owner, __ATOMIC_RELAXED) == &thread_identity)
         __atomic_store_n(&exclusive_owner, NULL, __ATOMIC_RELAXED);
     pthread_rwlock_unlock(&map_lock);
+}
+
+void vm_fork_prepare(void)
+{
+    vm_lock_exclusive();
+}
+
+void vm_fork_parent(void)
+{
+    vm_unlock();
+}
+
+void vm_fork_child(void)
+{
+    pthread_rwlock_init(&map_lock, NULL);
+    __atomic_store_n(&exclusive_owner, NULL, __ATOMIC_RELAXED);
 }
 
 BOOL vm_lock_shared_in_signal(void)
