@@ -20,7 +20,9 @@ struct addrmap {
     struct addrmap_node *root;       /* NULL when the map is empty */
     unsigned height;                 /* levels of nodes; 1 = root is a leaf */
     size_t count;                    /* live entries */
-    /* Node pool: recycled nodes first, then never-used space of the newest chunk. */
+    /* Node pool: recycled nodes first, then never-used space of the newest
+     * chunk. Each map has its own so that maps guarded by different locks
+     * share no mutable state. */
     struct addrmap_node *free_nodes;
     struct addrmap_node *chunk_next;
     struct addrmap_node *chunk_end;

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "procmaps.h"
 #include "region.h"
 #include "sysinfo.h"
+#include "watch.h"
 
 /* Where bottom-up placement starts looking: low like Windows' own
  * allocations, above where a non-PIE executable and its brk heap live. */
@@ -38,9 +40,84 @@ static struct pool run_pool = POOL_INIT(struct vm_run);
 static struct pool allocation_pool = POOL_INIT_AT(struct vm_allocation, BOTTOM_UP_START - 0x10000);
 static uintptr_t bottom_up_cursor = BOTTOM_UP_START;
 
-void vm_lock_shared(void)    { pthread_rwlock_rdlock(&map_lock); }
-void vm_lock_exclusive(void) { pthread_rwlock_wrlock(&map_lock); }
-void vm_unlock(void)         { pthread_rwlock_unlock(&map_lock); }
+/* Which thread holds the lock exclusively, so that a fault in that thread
+ * (its own handler cannot wait for itself) is recognised. */
+static __thread char thread_identity __attribute__((tls_model("initial-exec")));
+static char *exclusive_owner;
+
+/* Pages whose guard the fault handler has removed in the kernel but not yet
+ * in the map (it cannot take the lock exclusively); any locker brings them
+ * into the map first. */
+#define GUARD_CLEARS 1024
+static uintptr_t guard_clears[GUARD_CLEARS];
+static int guard_clears_pending;
+
+static void drain_guard_clears(void);
+
+void vm_lock_shared(void)
+{
+    if (__atomic_load_n(&guard_clears_pending, __ATOMIC_ACQUIRE)) {
+        vm_lock_exclusive();
+        vm_unlock();
+    }
+    pthread_rwlock_rdlock(&map_lock);
+}
+
+void vm_lock_exclusive(void)
+{
+    pthread_rwlock_wrlock(&map_lock);
+    __atomic_store_n(&exclusive_owner, &thread_identity, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&guard_clears_pending, __ATOMIC_ACQUIRE))
+        drain_guard_clears();
+}
+
+void vm_unlock(void)
+{
+    if (__atomic_load_n(&exclusive_owner, __ATOMIC_RELAXED) == &thread_identity)
+        __atomic_store_n(&exclusive_owner, NULL, __ATOMIC_RELAXED);
+    pthread_rwlock_unlock(&map_lock);
+}
+
+BOOL vm_lock_shared_in_signal(void)
+{
+    while (pthread_rwlock_tryrdlock(&map_lock) != 0) {
+        if (__atomic_load_n(&exclusive_owner, __ATOMIC_RELAXED) == &thread_identity)
+            return FALSE;
+        sched_yield();
+    }
+    return TRUE;
+}
+
+BOOL vm_guard_cleared(uintptr_t page)
+{
+    for (int i = 0; i < GUARD_CLEARS; i++)
+        if (__atomic_load_n(&guard_clears[i], __ATOMIC_ACQUIRE) == page)
+            return TRUE;
+    return FALSE;
+}
+
+int vm_guard_claim(uintptr_t page)
+{
+    if (vm_guard_cleared(page))
+        return 0;
+    for (int i = 0; i < GUARD_CLEARS; i++) {
+        uintptr_t empty = 0;
+        if (__atomic_compare_exchange_n(&guard_clears[i], &empty, page, FALSE,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            __atomic_add_fetch(&guard_clears_pending, 1, __ATOMIC_RELEASE);
+            /* Another thread may have claimed the page in an earlier slot
+             * meanwhile; the lowest slot wins. */
+            for (int j = 0; j < i; j++)
+                if (__atomic_load_n(&guard_clears[j], __ATOMIC_ACQUIRE) == page) {
+                    __atomic_store_n(&guard_clears[i], 0, __ATOMIC_RELEASE);
+                    __atomic_sub_fetch(&guard_clears_pending, 1, __ATOMIC_RELEASE);
+                    return 0;
+                }
+            return 1;
+        }
+    }
+    return -1;
+}
 
 static uintptr_t align_up(uintptr_t value, uintptr_t alignment)
 {
@@ -342,10 +419,17 @@ struct vm_allocation *vm_allocate(const struct vm_request *request)
         .protect = request->commit ? request->protect : 0,
         .allocation = allocation,
     };
-    if (addrmap_insert(&runs, base, run) < 0) {
+    if ((request->flags & ALLOCATION_WRITE_WATCH) && !watch_start(allocation)) {
         error = ERROR_NOT_ENOUGH_MEMORY;
         goto unmap;
     }
+    if (addrmap_insert(&runs, base, run) < 0) {
+        watch_stop(allocation);
+        error = ERROR_NOT_ENOUGH_MEMORY;
+        goto unmap;
+    }
+    if (allocation->written && request->commit)
+        watch_protect_clean(allocation, base, base + request->size);
     return allocation;
 
 unmap:
@@ -375,8 +459,9 @@ struct vm_allocation *vm_map_view(const struct vm_view_request *request)
     allocation->type = MEM_MAPPED;
     allocation->owner = request->owner;
     if (request->commit) {
-        allocation->first_run.state = MEM_COMMIT;
-        allocation->first_run.protect = request->protect;
+        struct vm_run *run = vm_run_at(allocation->base);
+        run->state = MEM_COMMIT;
+        run->protect = request->protect;
     }
     return allocation;
 }
@@ -385,6 +470,7 @@ BOOL vm_release(struct vm_allocation *allocation)
 {
     if (munmap((void *)allocation->base, allocation->mapped_size) != 0)
         return failure_from_errno();
+    watch_stop(allocation);
     uintptr_t at = allocation->base;
     while (at < allocation->base + allocation->size) {
         struct vm_run *run = addrmap_remove(&runs, at);
@@ -411,6 +497,33 @@ static BOOL kernel_change(uintptr_t start, size_t size, DWORD state, DWORD prote
     return TRUE;
 }
 
+/* Sets the runs of [start, end) to state and protect; with kernel, makes
+ * the kernel agree first. */
+static BOOL update_runs(struct vm_allocation *allocation, uintptr_t start, uintptr_t end,
+                        DWORD state, DWORD protect, BOOL kernel)
+{
+    if (!split_range(allocation, start, end))
+        return FALSE;
+    if (kernel && allocation->written && state == MEM_RESERVE)
+        watch_before_decommit(allocation, start, end);
+    if (kernel && !kernel_change(start, end - start, state, protect)) {
+        coalesce(allocation, start, end);
+        return FALSE;
+    }
+    if (kernel && allocation->written && state == MEM_RESERVE)
+        watch_after_decommit(allocation, start, end);
+    for (struct vm_run *run = vm_run_at(start); run && run->start < end; run = vm_run_next(run)) {
+        run->state = state;
+        run->protect = protect;
+        if (state == MEM_RESERVE)
+            run->locked = FALSE;
+    }
+    coalesce(allocation, start, end);
+    if (kernel && allocation->written && state == MEM_COMMIT)
+        watch_protect_clean(allocation, start, end);
+    return TRUE;
+}
+
 BOOL vm_change(struct vm_allocation *allocation, uintptr_t start, size_t size, DWORD state, DWORD protect)
 {
     uintptr_t end = start + size;
@@ -420,20 +533,23 @@ BOOL vm_change(struct vm_allocation *allocation, uintptr_t start, size_t size, D
     if (run_end(first) >= end && first->state == state && first->protect == protect &&
         state == MEM_COMMIT)
         return TRUE;            /* nothing to do: no syscall */
-    if (!split_range(allocation, start, end))
-        return FALSE;
-    if (!kernel_change(start, size, state, protect)) {
-        coalesce(allocation, start, end);
-        return FALSE;
+    return update_runs(allocation, start, end, state, protect, TRUE);
+}
+
+static void drain_guard_clears(void)
+{
+    size_t page_size = address_space()->page_size;
+    for (int i = 0; i < GUARD_CLEARS; i++) {
+        uintptr_t page = __atomic_load_n(&guard_clears[i], __ATOMIC_ACQUIRE);
+        if (!page)
+            continue;
+        struct vm_run *run = vm_run_at(page);
+        if (run && (run->protect & PAGE_GUARD) &&
+            !update_runs(run->allocation, page, page + page_size, MEM_COMMIT, run->protect & ~(DWORD)PAGE_GUARD, FALSE))
+            continue;           /* no memory to split the run: try again later */
+        __atomic_store_n(&guard_clears[i], 0, __ATOMIC_RELEASE);
+        __atomic_sub_fetch(&guard_clears_pending, 1, __ATOMIC_RELEASE);
     }
-    for (struct vm_run *run = vm_run_at(start); run && run->start < end; run = vm_run_next(run)) {
-        run->state = state;
-        run->protect = protect;
-        if (state == MEM_RESERVE)
-            run->locked = FALSE;
-    }
-    coalesce(allocation, start, end);
-    return TRUE;
 }
 
 BOOL vm_set_locked(struct vm_allocation *allocation, uintptr_t start, size_t size, BOOL locked)

@@ -39,6 +39,7 @@ struct vm_allocation {
     DWORD type;             /* MEM_PRIVATE or MEM_MAPPED */
     DWORD flags;            /* ALLOCATION_* */
     void *owner;            /* a view's mapping object; NULL otherwise */
+    unsigned char *written; /* MEM_WRITE_WATCH: a bit per page written since the last reset */
     /* The run at base lives here, so that a query of an allocation with one
      * run (most of them) touches one place in memory. */
     struct vm_run first_run;
@@ -88,6 +89,16 @@ BOOL vm_release(struct vm_allocation *allocation);
  * or MEM_RESERVE) in the kernel and in the map. */
 BOOL vm_change(struct vm_allocation *allocation, uintptr_t start, size_t size, DWORD state, DWORD protect);
 BOOL vm_set_locked(struct vm_allocation *allocation, uintptr_t start, size_t size, BOOL locked);
+
+/* For the fault handler, which cannot wait for a lock its own thread may
+ * hold: a shared lock, or FALSE when this thread holds it exclusively. */
+BOOL vm_lock_shared_in_signal(void);
+
+/* A guard page's first touch: 1 if this caller removes the guard (it then
+ * makes the kernel agree; the map follows at the next lock), 0 if someone
+ * already did, -1 if too many removals are waiting for the map. */
+int vm_guard_claim(uintptr_t page);
+BOOL vm_guard_cleared(uintptr_t page);
 
 /* The kernel protection for a PAGE_* value. */
 int vm_kernel_protection(DWORD protect);

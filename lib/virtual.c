@@ -10,7 +10,9 @@
 
 #include "compat.h"
 #include "error.h"
+#include "exception.h"
 #include "handle.h"
+#include "mapping.h"
 #include "region.h"
 #include "sysinfo.h"
 #include "vquery.h"
@@ -89,7 +91,7 @@ static LPVOID reset_pages(uintptr_t start, uintptr_t end, BOOL undo)
                     if (!(resident[i] & 1))
                         intact = FALSE;
                     else if (vm_kernel_protection(run->protect) & PROT_WRITE)
-                        *byte = *byte;
+                        *byte = *byte;  /* cppcheck-suppress selfAssignment ; the write takes the page back */
                 }
             }
         }
@@ -128,6 +130,10 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
         failure(ERROR_INVALID_PARAMETER);
         return NULL;
     }
+
+    /* Guard pages and write watching are implemented in the fault handler. */
+    if ((protect & PAGE_GUARD) || (type & MEM_WRITE_WATCH))
+        faults_install();
 
     BOOL reserve = (type & MEM_RESERVE) || !at;
     struct vm_request request = {
@@ -183,6 +189,8 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
         failure(ERROR_INVALID_ADDRESS);
     else if (allocation->flags & ALLOCATION_PHYSICAL)
         failure(ERROR_INVALID_PARAMETER);
+    else if (view_is_mapping(allocation))
+        committed = view_commit(allocation, start, end, protect);
     else
         committed = vm_change(allocation, start, end - start, MEM_COMMIT, protect);
     vm_unlock();
@@ -221,9 +229,8 @@ BOOL WINAPI VirtualFree(LPVOID address, SIZE_T size, DWORD type)
         done = vm_release(allocation);
     } else {
         uintptr_t end = size ? page_up((uintptr_t)address + size) : allocation->base + allocation->size;
-        if (end > allocation->base + allocation->size)
-            failure(ERROR_INVALID_PARAMETER);
-        else if (allocation->flags & ALLOCATION_LARGE_PAGES)
+        /* Past the end, or large pages (which Windows cannot decommit). */
+        if (end > allocation->base + allocation->size || (allocation->flags & ALLOCATION_LARGE_PAGES))
             failure(ERROR_INVALID_PARAMETER);
         else
             done = vm_change(allocation, start, end - start, MEM_RESERVE, 0);
@@ -261,17 +268,27 @@ BOOL WINAPI VirtualProtect(LPVOID address, SIZE_T size, DWORD protect, PDWORD ol
 {
     if (!old_protect)
         return failure(ERROR_NOACCESS);
-    if (!valid_private_protection(protect) || (uintptr_t)address + size < (uintptr_t)address)
+    /* Views take the copy-on-write protections too (view_protect's rules). */
+    BOOL private_ok = valid_private_protection(protect);
+    if (!(private_ok || (protect & 0xff) == PAGE_WRITECOPY || (protect & 0xff) == PAGE_EXECUTE_WRITECOPY) ||
+        (uintptr_t)address + size < (uintptr_t)address)
         return failure(ERROR_INVALID_PARAMETER);
     uintptr_t start = page_down((uintptr_t)address);
     uintptr_t end = page_up((uintptr_t)address + size);
     if (end <= start)
         end = start + address_space()->page_size;
 
+    if (protect & PAGE_GUARD)
+        faults_install();
+    view_refresh(start);        /* pages other views committed count as committed */
     vm_lock_exclusive();
     struct vm_allocation *allocation = committed_allocation(start, end);
     BOOL done = FALSE;
-    if (allocation) {
+    if (allocation && view_is_mapping(allocation)) {
+        done = view_protect(allocation, start, end, protect, old_protect);
+    } else if (allocation && !private_ok) {
+        failure(ERROR_INVALID_PARAMETER);
+    } else if (allocation) {
         DWORD old = vm_run_at(start)->protect;
         /* Caching attributes belong to the allocation: they stay when a page
          * is reprotected, and cannot be added to ordinary memory later. */
@@ -306,6 +323,7 @@ SIZE_T WINAPI VirtualQuery(LPCVOID address, PMEMORY_BASIC_INFORMATION info, SIZE
         failure(ERROR_NOACCESS);
         return 0;
     }
+    view_refresh((uintptr_t)address);
     return vquery((uintptr_t)address, info) ? sizeof(MEMORY_BASIC_INFORMATION) : 0;
 }
 
@@ -345,10 +363,21 @@ static BOOL change_lock(LPVOID address, SIZE_T size, BOOL lock)
         BOOL all_locked = TRUE;
         for (struct vm_run *run = vm_run_at(start); run && run->start < end; run = vm_run_next(run))
             all_locked &= run->locked;
-        if (!lock && !all_locked)
+        struct vm_run *guarded = vm_run_at(start);
+        while (guarded && guarded->start < end && !(guarded->protect & PAGE_GUARD))
+            guarded = vm_run_next(guarded);
+        if (!lock && !all_locked) {
             failure(ERROR_NOT_LOCKED);
-        else
+        } else if (lock && guarded && guarded->start < end) {
+            /* Locking touches the pages: the first armed guard page fires
+             * (losing its guard) and the raw status is the error. */
+            uintptr_t page = guarded->start > start ? guarded->start : start;
+            vm_change(allocation, page, address_space()->page_size, MEM_COMMIT,
+                      guarded->protect & ~(DWORD)PAGE_GUARD);
+            failure(STATUS_GUARD_PAGE_VIOLATION);
+        } else {
             done = vm_set_locked(allocation, start, end - start, lock);
+        }
     }
     vm_unlock();
     return done;

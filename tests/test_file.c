@@ -1,0 +1,290 @@
+/* CreateFile and the file functions: dispositions, share modes (also across
+ * processes), FILE_FLAG_DELETE_ON_CLOSE, the Windows path rule, temp names. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <windows.h>
+
+#include "check_main.h"
+
+static char scratch[64];
+static char name[128];
+
+static void make_scratch(void)
+{
+    snprintf(scratch, sizeof(scratch), "/tmp/w32mem-file-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(scratch));
+    snprintf(name, sizeof(name), "%s/data.bin", scratch);
+}
+
+static void remove_scratch(void)
+{
+    char command[128];
+    snprintf(command, sizeof(command), "rm -rf %s", scratch);
+    ck_assert_int_eq(system(command), 0);
+}
+
+static BOOL exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+START_TEST(dispositions)
+{
+    HANDLE h = CreateFileA(name, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+    ck_assert_ptr_eq(h, INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_FILE_NOT_FOUND);
+    h = CreateFileA("/nonexistent-dir/x", GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+    ck_assert_last_error(ERROR_PATH_NOT_FOUND);
+    h = CreateFileA(name, GENERIC_READ, 0, NULL, TRUNCATE_EXISTING, 0, NULL);
+    ck_assert_ptr_eq(h, INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);      /* truncating needs GENERIC_WRITE */
+    h = CreateFileA(name, GENERIC_READ, 0, NULL, 6, 0, NULL);
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+
+    SetLastError(1234);
+    h = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_SUCCESS);
+    DWORD written;
+    ck_assert(WriteFile(h, "hello", 5, &written, NULL));
+    ck_assert_uint_eq(written, 5);
+    ck_assert(CloseHandle(h));
+
+    ck_assert_ptr_eq(CreateFileA(name, GENERIC_READ, 0, NULL, CREATE_NEW, 0, NULL), INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_FILE_EXISTS);
+
+    h = CreateFileA(name, GENERIC_READ, 0, NULL, OPEN_ALWAYS, 0, NULL);
+    ck_assert_last_error(ERROR_ALREADY_EXISTS);
+    ck_assert_uint_eq(GetFileSize(h, NULL), 5);
+    ck_assert(CloseHandle(h));
+
+    h = CreateFileA(name, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    ck_assert_last_error(ERROR_ALREADY_EXISTS);
+    ck_assert_uint_eq(GetFileSize(h, NULL), 0);          /* truncated */
+    ck_assert(WriteFile(h, "abc", 3, &written, NULL));
+    ck_assert(CloseHandle(h));
+
+    h = CreateFileA(name, GENERIC_WRITE, 0, NULL, TRUNCATE_EXISTING, 0, NULL);
+    ck_assert_last_error(ERROR_SUCCESS);
+    ck_assert_uint_eq(GetFileSize(h, NULL), 0);
+    ck_assert(CloseHandle(h));
+
+    ck_assert(DeleteFileA(name));
+    h = CreateFileA(name, GENERIC_READ, 0, NULL, OPEN_ALWAYS, 0, NULL);
+    ck_assert_last_error(ERROR_SUCCESS);                 /* created */
+    ck_assert(CloseHandle(h));
+    ck_assert(DeleteFileA(name));
+    ck_assert(!DeleteFileA(name));
+    ck_assert_last_error(ERROR_FILE_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(read_write_seek_size)
+{
+    HANDLE h = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    DWORD count;
+    char buffer[16] = { 0 };
+    ck_assert(WriteFile(h, "0123456789", 10, &count, NULL));
+    ck_assert_uint_eq(SetFilePointer(h, 2, NULL, FILE_BEGIN), 2);
+    ck_assert(ReadFile(h, buffer, 4, &count, NULL));
+    ck_assert_uint_eq(count, 4);
+    ck_assert_str_eq(buffer, "2345");
+    ck_assert_uint_eq(SetFilePointer(h, -3, NULL, FILE_END), 7);
+    ck_assert(ReadFile(h, buffer, 10, &count, NULL));
+    ck_assert_uint_eq(count, 3);                          /* short read at the end */
+    ck_assert(ReadFile(h, buffer, 10, &count, NULL));
+    ck_assert_uint_eq(count, 0);                          /* at the end: success, nothing */
+    ck_assert_uint_eq(SetFilePointer(h, -20, NULL, FILE_CURRENT), INVALID_SET_FILE_POINTER);
+    ck_assert_last_error(ERROR_NEGATIVE_SEEK);
+    ck_assert_uint_eq(SetFilePointer(h, 0, NULL, 7), INVALID_SET_FILE_POINTER);
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+
+    LARGE_INTEGER move = { .QuadPart = 0x100000000LL }, at, size;
+    ck_assert(SetFilePointerEx(h, move, &at, FILE_BEGIN));
+    ck_assert_int_eq(at.QuadPart, 0x100000000LL);
+    ck_assert(SetEndOfFile(h));
+    ck_assert(GetFileSizeEx(h, &size));
+    ck_assert_int_eq(size.QuadPart, 0x100000000LL);
+    DWORD high = 0;
+    SetLastError(77);
+    ck_assert_uint_eq(GetFileSize(h, &high), 0);
+    ck_assert_uint_eq(high, 1);
+    LONG move_high = 0;
+    ck_assert_uint_eq(SetFilePointer(h, 5, &move_high, FILE_BEGIN), 5);
+    ck_assert_int_eq(move_high, 0);
+    ck_assert(SetEndOfFile(h));
+    ck_assert_uint_eq(GetFileSize(h, NULL), 5);
+    ck_assert(FlushFileBuffers(h));
+    ck_assert(CloseHandle(h));
+
+    h = CreateFileA(name, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    ck_assert(!WriteFile(h, "x", 1, &count, NULL));
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    ck_assert(!SetEndOfFile(h));
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    ck_assert(!FlushFileBuffers(h));
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    ck_assert(CloseHandle(h));
+
+    h = CreateFileA(name, GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    ck_assert(!ReadFile(h, buffer, 1, &count, NULL));
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    ck_assert(CloseHandle(h));
+    ck_assert(!ReadFile(h, buffer, 1, &count, NULL));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+}
+END_TEST
+
+START_TEST(share_modes)
+{
+    HANDLE first = CreateFileA(name, GENERIC_READ, FILE_SHARE_READ, NULL, CREATE_ALWAYS, 0, NULL);
+    ck_assert_ptr_ne(first, INVALID_HANDLE_VALUE);
+    /* Wants write, which the first open does not share. */
+    ck_assert_ptr_eq(CreateFileA(name, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL),
+                     INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_SHARING_VIOLATION);
+    /* Refuses to share read, which the first open has. */
+    ck_assert_ptr_eq(CreateFileA(name, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL), INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_SHARING_VIOLATION);
+    /* A failed CREATE_ALWAYS does not truncate. */
+    HANDLE second = CreateFileA(name, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    ck_assert_ptr_ne(second, INVALID_HANDLE_VALUE);
+    ck_assert(!DeleteFileA(name));
+    ck_assert_last_error(ERROR_SHARING_VIOLATION);
+
+    /* Across processes: a child's conflicting open fails the same way. */
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0) {
+        HANDLE h = CreateFileA(name, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
+        _exit(h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_SHARING_VIOLATION ? 0 : 1);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    ck_assert(CloseHandle(first));
+    ck_assert(CloseHandle(second));
+    HANDLE writer = CreateFileA(name, GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    ck_assert_ptr_ne(writer, INVALID_HANDLE_VALUE);
+    ck_assert(CloseHandle(writer));
+
+    HANDLE deletable = CreateFileA(name, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
+    ck_assert(DeleteFileA(name));
+    ck_assert(CloseHandle(deletable));
+}
+END_TEST
+
+START_TEST(delete_on_close)
+{
+    HANDLE h = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_DELETE, NULL, CREATE_ALWAYS,
+                           FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
+    HANDLE copy;
+    ck_assert(DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &copy, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    ck_assert(CloseHandle(h));
+    ck_assert(exists(name));                /* a duplicate still refers to it */
+    ck_assert(CloseHandle(copy));
+    ck_assert(!exists(name));
+}
+END_TEST
+
+START_TEST(windows_paths)
+{
+    char drives[160];
+    snprintf(drives, sizeof(drives), "c=%s;D=%s/d", scratch, scratch);
+    setenv("W32MEM_DRIVES", drives, 1);
+    char dir[128];
+    snprintf(dir, sizeof(dir), "%s/d", scratch);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+
+    HANDLE h = CreateFileA("C:\\file.txt", GENERIC_WRITE, 0, NULL, CREATE_NEW, 0, NULL);
+    ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
+    ck_assert(CloseHandle(h));
+    char path[160];
+    snprintf(path, sizeof(path), "%s/file.txt", scratch);
+    ck_assert(exists(path));
+    h = CreateFileA("d:\\sub\\..\\x.dat", GENERIC_WRITE, 0, NULL, CREATE_NEW, 0, NULL);
+    ck_assert_ptr_eq(h, INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_PATH_NOT_FOUND);         /* d:\sub does not exist */
+    h = CreateFileA("D:\\x.dat", GENERIC_WRITE, 0, NULL, CREATE_NEW, 0, NULL);
+    ck_assert(CloseHandle(h));
+    snprintf(path, sizeof(path), "%s/d/x.dat", scratch);
+    ck_assert(exists(path));
+    ck_assert_ptr_eq(CreateFileA("E:\\x", GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL), INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_PATH_NOT_FOUND);         /* E: is not mapped */
+    ck_assert_ptr_eq(CreateFileA("\\\\server\\share\\x", GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL),
+                     INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_BAD_NETPATH);
+
+    /* Relative paths stay relative, with backslashes as separators. */
+    char cwd[256];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+    ck_assert_int_eq(chdir(scratch), 0);
+    h = CreateFileA("d\\rel.txt", GENERIC_WRITE, 0, NULL, CREATE_NEW, 0, NULL);
+    ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
+    ck_assert(CloseHandle(h));
+    ck_assert_int_eq(chdir(cwd), 0);
+    snprintf(path, sizeof(path), "%s/d/rel.txt", scratch);
+    ck_assert(exists(path));
+
+    WCHAR wide[] = { 'C', ':', '\\', 0x4e2d, '.', 't', 0 };
+    h = CreateFileW(wide, GENERIC_WRITE, 0, NULL, CREATE_NEW, 0, NULL);
+    ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
+    ck_assert(CloseHandle(h));
+    snprintf(path, sizeof(path), "%s/\xe4\xb8\xad.t", scratch);
+    ck_assert(exists(path));
+    ck_assert(DeleteFileW(wide));
+    ck_assert(!exists(path));
+    unsetenv("W32MEM_DRIVES");
+}
+END_TEST
+
+START_TEST(temp_names)
+{
+    char dir[MAX_PATH];
+    setenv("TMPDIR", scratch, 1);
+    DWORD length = GetTempPathA(sizeof(dir), dir);
+    ck_assert_uint_eq(length, strlen(scratch) + 1);
+    ck_assert_int_eq(dir[length - 1], '/');
+    ck_assert_uint_eq(GetTempPathA(2, dir), strlen(scratch) + 2);   /* too small: the size needed */
+    WCHAR wide[MAX_PATH];
+    ck_assert_uint_eq(GetTempPathW(MAX_PATH, wide), strlen(scratch) + 1);
+    unsetenv("TMPDIR");
+
+    char file[MAX_PATH];
+    UINT unique = GetTempFileNameA(scratch, "wmx", 0, file);
+    ck_assert_uint_ne(unique, 0);
+    ck_assert(exists(file));                            /* unique 0: created */
+    char expected[MAX_PATH];
+    snprintf(expected, sizeof(expected), "%s/wmx%X.tmp", scratch, unique);
+    ck_assert_str_eq(file, expected);
+    UINT second = GetTempFileNameA(scratch, "wmx", 0, expected);
+    ck_assert_uint_ne(second, unique);
+    ck_assert_uint_eq(GetTempFileNameA(scratch, "abc", 0x1234, file), 0x1234);
+    ck_assert(!exists(file));                           /* a given number: only the name */
+    ck_assert_uint_eq(GetTempFileNameA("/nonexistent-dir", "abc", 0, file), 0);
+    ck_assert_last_error(ERROR_DIRECTORY);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *suite = suite_create("file");
+    TCase *tc = tcase_create("file");
+    tcase_add_checked_fixture(tc, make_scratch, remove_scratch);
+    tcase_add_test(tc, dispositions);
+    tcase_add_test(tc, read_write_seek_size);
+    tcase_add_test(tc, share_modes);
+    tcase_add_test(tc, delete_on_close);
+    tcase_add_test(tc, windows_paths);
+    tcase_add_test(tc, temp_names);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
