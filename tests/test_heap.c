@@ -1,5 +1,6 @@
 /* The heap API against windows-behaviour.md sections H-N (fact numbers in
  * the comments), the issue's rules for bad input, and a randomized model. */
+#include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -909,6 +910,60 @@ START_TEST(unserialized_heap)
 }
 END_TEST
 
+/* ---- HEAP_GENERATE_EXCEPTIONS (fact 85) ----------------------------------------------------- */
+
+static sigjmp_buf no_memory_escape;
+static DWORD raised_code, raised_flags;
+
+static LONG WINAPI leave_on_no_memory(PEXCEPTION_POINTERS pointers)
+{
+    raised_code = pointers->ExceptionRecord->ExceptionCode;
+    raised_flags = pointers->ExceptionRecord->ExceptionFlags;
+    if (raised_code == STATUS_NO_MEMORY)
+        siglongjmp(no_memory_escape, 1);
+    return EXCEPTION_CONTINUE_SEARCH;
+}
+
+/* Asserts whether the call raised STATUS_NO_MEMORY, noncontinuable. */
+#define ck_assert_raises_no_memory(call, expected)                                                 \
+    do {                                                                                           \
+        volatile bool raised_ = false;                                                             \
+        raised_code = 0;                                                                           \
+        if (sigsetjmp(no_memory_escape, 1))                                                        \
+            raised_ = raised_code == STATUS_NO_MEMORY && (raised_flags & EXCEPTION_NONCONTINUABLE); \
+        else                                                                                       \
+            (void)(call);                                                                          \
+        ck_assert_msg(raised_ == (expected), "%s: raised %d", #call, (int)raised_);                \
+    } while (0)
+
+START_TEST(generate_exceptions_raises_no_memory)
+{
+    PVOID handler = AddVectoredExceptionHandler(1, leave_on_no_memory);
+    ck_assert_ptr_nonnull(handler);
+    HANDLE process = GetProcessHeap();
+    /* Per call... */
+    ck_assert_raises_no_memory(HeapAlloc(process, HEAP_GENERATE_EXCEPTIONS, ~(SIZE_T)0), true);
+    void *block = HeapAlloc(process, 0, 100);
+    ck_assert_raises_no_memory(HeapReAlloc(process, HEAP_GENERATE_EXCEPTIONS, block, ~(SIZE_T)0 - 7), true);
+    ck_assert(HeapValidate(process, 0, block));
+    /* ... or for the whole heap, a fixed one here. */
+    HANDLE heap = HeapCreate(HEAP_GENERATE_EXCEPTIONS, 0x10000, 0x10000);
+    ck_assert_raises_no_memory(HeapAlloc(heap, 0, 0x20000), true);
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert_ptr_nonnull(HeapAlloc(heap, 0, 100));
+    /* Other failures only set the last error; without the flag, NULL. */
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_raises_no_memory(HeapFree(heap, 0, static_buffer), false);
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert_raises_no_memory(HeapAlloc(process, 0, ~(SIZE_T)0), false);
+    ck_assert_ptr_null(HeapAlloc(process, 0, ~(SIZE_T)0));
+    ck_assert(HeapDestroy(heap));
+    ck_assert(HeapFree(process, 0, block));
+    ck_assert_uint_eq(RemoveVectoredExceptionHandler(handler), 1);
+}
+END_TEST
+
 /* ---- a randomized model ------------------------------------------------------------------- */
 
 struct model_block {
@@ -1063,6 +1118,7 @@ static Suite *make_suite(void)
     tcase_add_test(blocks, termination_on_corruption);
     tcase_add_test(blocks, large_blocks_are_their_own_allocation);
     tcase_add_test(blocks, unserialized_heap);
+    tcase_add_test(blocks, generate_exceptions_raises_no_memory);
     suite_add_tcase(suite, blocks);
 
     TCase *realloc_case = tcase_create("realloc");
