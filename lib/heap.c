@@ -143,13 +143,14 @@ struct block *heap_ordinary_block(const struct located *where, const void *data)
 }
 
 /* Out of memory: the last error, and with HEAP_GENERATE_EXCEPTIONS the
- * STATUS_NO_MEMORY exception Windows raises instead of returning NULL.
- * The raising waits for RaiseException (the exception work); until then
- * such a heap fails the way a heap without the flag does. */
+ * noncontinuable STATUS_NO_MEMORY exception Windows raises (RtlRaiseStatus)
+ * instead of returning NULL.  No heap lock is held here, so a handler may
+ * leave by a long jump. */
 static void *out_of_memory(DWORD flags)
 {
-    (void)flags;
     SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+    if (flags & HEAP_GENERATE_EXCEPTIONS)
+        RaiseException(STATUS_NO_MEMORY, EXCEPTION_NONCONTINUABLE, 0, NULL);
     return NULL;
 }
 

@@ -398,7 +398,7 @@ size_t backend_compact(struct heap *heap)
             keep = (keep + HEAP_PAGE - 1) & ~(size_t)(HEAP_PAGE - 1);
             if (segment == heap->segments && keep < HEAP_INITIAL_COMMIT)
                 keep = HEAP_INITIAL_COMMIT;
-            if (segment->committed >= keep + HEAP_COMMIT_STEP &&
+            if (segment->committed > keep &&
                 VirtualFree((void *)(segment->base + keep), segment->committed - keep, MEM_DECOMMIT)) {
                 free_list_remove(heap, tail);
                 __atomic_store_n(&segment->committed, keep, __ATOMIC_RELEASE);

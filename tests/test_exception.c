@@ -308,12 +308,14 @@ END_TEST
 /* A handler that continues may change the registers: this one points the
  * faulting store (through RAX) somewhere writable. */
 static char redirect_target[16];
+static DWORD64 seen_rip;
 static LONG CALLBACK redirect_store(EXCEPTION_POINTERS *pointers)
 {
     if (pointers->ExceptionRecord->ExceptionCode != EXCEPTION_ACCESS_VIOLATION ||
         pointers->ContextRecord->Rax != pointers->ExceptionRecord->ExceptionInformation[1])
         return EXCEPTION_CONTINUE_SEARCH;
-    ck_assert_uint_eq(pointers->ContextRecord->Rip, (uintptr_t)pointers->ExceptionRecord->ExceptionAddress);
+    seen = *pointers->ExceptionRecord;
+    seen_rip = pointers->ContextRecord->Rip;
     pointers->ContextRecord->Rax = (DWORD64)(uintptr_t)redirect_target;
     return EXCEPTION_CONTINUE_EXECUTION;
 }
@@ -325,6 +327,7 @@ START_TEST(handler_can_change_the_registers)
     __asm__ volatile("movb $7, (%0)" : "+a"(target) : : "memory");
     ck_assert_ptr_eq(target, redirect_target);
     ck_assert_int_eq(redirect_target[0], 7);
+    ck_assert_uint_eq(seen_rip, (uintptr_t)seen.ExceptionAddress);
 }
 END_TEST
 #endif

@@ -1,0 +1,284 @@
+/* Heaps shared by threads: blocks allocated on one thread and freed on
+ * another, concurrent churn, and HeapLock excluding every other thread
+ * (fact 109).  Built to run under ThreadSanitizer. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+#include <windows.h>
+
+#include "check_main.h"
+
+#define HANDOFF_BLOCKS 20000
+#define RING 256
+
+/* A single-producer single-consumer ring of block pointers. */
+struct handoff {
+    HANDLE heap;
+    void *ring[RING];
+    unsigned head, tail;        /* atomic */
+    int failures;               /* atomic */
+};
+
+static SIZE_T handoff_size(unsigned i)
+{
+    return i % 17 == 0 ? 3000 + i % 5000 : 16 + (i * 7) % 240;
+}
+
+static void *produce(void *argument)
+{
+    struct handoff *handoff = argument;
+    for (unsigned i = 0; i < HANDOFF_BLOCKS; i++) {
+        unsigned char *block = HeapAlloc(handoff->heap, 0, handoff_size(i));
+        if (!block) {
+            __atomic_fetch_add(&handoff->failures, 1, __ATOMIC_RELAXED);
+            continue;
+        }
+        memset(block, (int)(i & 0xff), handoff_size(i));
+        while (__atomic_load_n(&handoff->head, __ATOMIC_ACQUIRE) - __atomic_load_n(&handoff->tail, __ATOMIC_ACQUIRE) == RING)
+            sched_yield();
+        handoff->ring[handoff->head % RING] = block;
+        __atomic_store_n(&handoff->head, handoff->head + 1, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+static void *consume(void *argument)
+{
+    struct handoff *handoff = argument;
+    unsigned done = 0;
+    while (done + (unsigned)__atomic_load_n(&handoff->failures, __ATOMIC_RELAXED) < HANDOFF_BLOCKS) {
+        if (__atomic_load_n(&handoff->tail, __ATOMIC_ACQUIRE) == __atomic_load_n(&handoff->head, __ATOMIC_ACQUIRE)) {
+            sched_yield();
+            continue;
+        }
+        void *block = handoff->ring[handoff->tail % RING];
+        __atomic_store_n(&handoff->tail, handoff->tail + 1, __ATOMIC_RELEASE);
+        if (!HeapFree(handoff->heap, 0, block))
+            __atomic_fetch_add(&handoff->failures, 1, __ATOMIC_RELAXED);
+        done++;
+    }
+    return NULL;
+}
+
+static void run_handoff(HANDLE heap)
+{
+    static struct handoff handoff;
+    memset(&handoff, 0, sizeof(handoff));
+    handoff.heap = heap;
+    pthread_t producer, consumer;
+    ck_assert_int_eq(pthread_create(&producer, NULL, produce, &handoff), 0);
+    ck_assert_int_eq(pthread_create(&consumer, NULL, consume, &handoff), 0);
+    pthread_join(producer, NULL);
+    pthread_join(consumer, NULL);
+    ck_assert_int_eq(handoff.failures, 0);
+    ck_assert(HeapValidate(heap, 0, NULL));
+}
+
+START_TEST(alloc_here_free_there)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    run_handoff(heap);
+    PROCESS_HEAP_ENTRY entry = { .lpData = NULL };
+    int busy = 0;
+    while (HeapWalk(heap, &entry))
+        busy += (entry.wFlags & PROCESS_HEAP_ENTRY_BUSY) != 0;
+    ck_assert_int_eq(busy, 0);
+    ck_assert(HeapDestroy(heap));
+    run_handoff(GetProcessHeap());
+}
+END_TEST
+
+#define CHURN_THREADS 4
+#define CHURN_SLOTS 512
+
+struct churn {
+    HANDLE heap;
+    unsigned seed;
+    int failures;
+};
+
+static void *churn(void *argument)
+{
+    struct churn *work = argument;
+    unsigned char *slots[CHURN_SLOTS] = { NULL };
+    SIZE_T sizes[CHURN_SLOTS] = { 0 };
+    for (int op = 0; op < 40000; op++) {
+        unsigned i = (unsigned)rand_r(&work->seed) % CHURN_SLOTS;
+        if (slots[i]) {
+            if (HeapSize(work->heap, 0, slots[i]) != sizes[i] || slots[i][0] != (unsigned char)i ||
+                !HeapFree(work->heap, 0, slots[i]))
+                work->failures++;
+        }
+        sizes[i] = (SIZE_T)rand_r(&work->seed) % (op % 100 ? 512 : 40000);
+        slots[i] = HeapAlloc(work->heap, 0, sizes[i] + 1);
+        sizes[i]++;
+        if (!slots[i])
+            work->failures++;
+        else
+            slots[i][0] = (unsigned char)i;
+    }
+    for (unsigned i = 0; i < CHURN_SLOTS; i++)
+        if (slots[i] && !HeapFree(work->heap, 0, slots[i]))
+            work->failures++;
+    return NULL;
+}
+
+START_TEST(concurrent_churn)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    pthread_t threads[CHURN_THREADS];
+    struct churn work[CHURN_THREADS];
+    for (int i = 0; i < CHURN_THREADS; i++) {
+        work[i] = (struct churn){ .heap = heap, .seed = 17u * (unsigned)i + 1 };
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, churn, &work[i]), 0);
+    }
+    for (int i = 0; i < CHURN_THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_int_eq(work[i].failures, 0);
+    }
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert_uint_gt(HeapCompact(heap, 0), 0);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
+struct blocked_call {
+    HANDLE heap;
+    DWORD flags;
+    SIZE_T size;
+    void *to_free;
+    int done;                   /* atomic */
+};
+
+static void *alloc_and_free(void *argument)
+{
+    struct blocked_call *call = argument;
+    void *block = HeapAlloc(call->heap, call->flags, call->size);
+    HeapFree(call->heap, call->flags, block);
+    if (call->to_free)
+        HeapFree(call->heap, call->flags, call->to_free);
+    __atomic_store_n(&call->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/* Starts a thread that allocates and frees, and reports whether it got
+ * through while this thread holds the heap lock for 200 ms. */
+static bool gets_through_lock(HANDLE heap, DWORD flags, SIZE_T size, void *to_free)
+{
+    struct blocked_call call = { .heap = heap, .flags = flags, .size = size, .to_free = to_free };
+    pthread_t thread;
+    ck_assert(HeapLock(heap));
+    ck_assert_int_eq(pthread_create(&thread, NULL, alloc_and_free, &call), 0);
+    usleep(200000);
+    bool through = __atomic_load_n(&call.done, __ATOMIC_ACQUIRE);
+    ck_assert(HeapUnlock(heap));
+    pthread_join(thread, NULL);
+    ck_assert(call.done);
+    return through;
+}
+
+START_TEST(heap_lock_excludes_other_threads)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    /* Switch the 32-byte bin to the front end, so both paths are covered. */
+    for (int i = 0; i < 40; i++)
+        ck_assert(HeapFree(heap, 0, HeapAlloc(heap, 0, 32)));
+    ck_assert(!gets_through_lock(heap, 0, 32, NULL));           /* front end */
+    ck_assert(!gets_through_lock(heap, 0, 5000, NULL));         /* back end */
+    ck_assert(!gets_through_lock(heap, 0, 0x200000, NULL));     /* large */
+    void *slot = HeapAlloc(heap, 0, 32);
+    ck_assert(!gets_through_lock(heap, 0, 5000, slot));         /* a remote free waits too */
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapDestroy(heap));
+
+    /* HEAP_NO_SERIALIZE bypasses the lock, and an unserialized heap has none. */
+    heap = HeapCreate(0, 0, 0);
+    ck_assert(gets_through_lock(heap, HEAP_NO_SERIALIZE, 5000, NULL));
+    ck_assert(HeapDestroy(heap));
+    heap = HeapCreate(HEAP_NO_SERIALIZE, 0, 0);
+    ck_assert(gets_through_lock(heap, 0, 5000, NULL));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
+struct walker {
+    HANDLE heap;
+    int busy;
+};
+
+static void *walk_locked(void *argument)
+{
+    struct walker *walker = argument;
+    PROCESS_HEAP_ENTRY entry = { .lpData = NULL };
+    HeapLock(walker->heap);
+    while (HeapWalk(walker->heap, &entry))
+        walker->busy += (entry.wFlags & PROCESS_HEAP_ENTRY_BUSY) != 0;
+    HeapUnlock(walker->heap);
+    return NULL;
+}
+
+START_TEST(walk_under_lock_while_others_allocate)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    pthread_t threads[2], walkers[2];
+    struct churn work[2];
+    struct walker walker[2];
+    for (int i = 0; i < 2; i++) {
+        work[i] = (struct churn){ .heap = heap, .seed = 5u + (unsigned)i };
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, churn, &work[i]), 0);
+    }
+    for (int round = 0; round < 20; round++) {
+        for (int i = 0; i < 2; i++) {
+            walker[i] = (struct walker){ .heap = heap };
+            ck_assert_int_eq(pthread_create(&walkers[i], NULL, walk_locked, &walker[i]), 0);
+        }
+        for (int i = 0; i < 2; i++) {
+            pthread_join(walkers[i], NULL);
+            ck_assert_int_le(walker[i].busy, 2 * CHURN_SLOTS);
+        }
+        ck_assert(HeapValidate(heap, 0, NULL));
+    }
+    for (int i = 0; i < 2; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_int_eq(work[i].failures, 0);
+    }
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
+static void *create_process_heap(void *argument)
+{
+    *(HANDLE *)argument = GetProcessHeap();
+    return NULL;
+}
+
+START_TEST(process_heap_created_once)
+{
+    /* The first calls race: every thread must see the same heap. */
+    pthread_t threads[4];
+    HANDLE seen[4];
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, create_process_heap, &seen[i]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(threads[i], NULL);
+    for (int i = 0; i < 4; i++)
+        ck_assert_ptr_eq(seen[i], GetProcessHeap());
+    ck_assert_uint_eq(GetProcessHeaps(0, NULL), 1);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *suite = suite_create("heap threads");
+    TCase *cases = tcase_create("threads");
+    tcase_set_timeout(cases, 120);
+    tcase_add_test(cases, process_heap_created_once);
+    tcase_add_test(cases, alloc_here_free_there);
+    tcase_add_test(cases, concurrent_churn);
+    tcase_add_test(cases, heap_lock_excludes_other_threads);
+    tcase_add_test(cases, walk_under_lock_while_others_allocate);
+    suite_add_tcase(suite, cases);
+    return suite;
+}
