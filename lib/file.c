@@ -369,7 +369,7 @@ BOOL WINAPI SetFilePointerEx(HANDLE handle, LARGE_INTEGER distance, PLARGE_INTEG
 
 DWORD WINAPI SetFilePointer(HANDLE handle, LONG distance, PLONG distance_high, DWORD method)
 {
-    LARGE_INTEGER move, at;
+    LARGE_INTEGER move, at = { .QuadPart = 0 };
     /* Without a high part the distance is a signed 32-bit value. */
     move.QuadPart = distance_high ? (LONGLONG)(((ULONGLONG)(DWORD)*distance_high << 32) | (DWORD)distance)
                                   : (LONGLONG)distance;
