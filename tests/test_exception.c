@@ -582,6 +582,24 @@ START_TEST(kernel_writes_count_as_writes)                    /* fact 64 */
     ck_assert_uint_eq(watch_count(base, G, 0, results), 0);
     close(pipe_ends[0]);
     close(pipe_ends[1]);
+
+    /* The same through ReadFile, and a ReadFile with a bad handle. */
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/w32mem-watch-%d", (int)getpid());
+    HANDLE file = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+                              FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    ck_assert_ptr_ne(file, INVALID_HANDLE_VALUE);
+    DWORD done = 0;
+    ck_assert(WriteFile(file, "watched", 7, &done, NULL));
+    ck_assert_uint_eq(SetFilePointer(file, 0, NULL, FILE_BEGIN), 0);
+    ck_assert(ReadFile(file, base + 9 * P + 100, 7, &done, NULL));
+    ck_assert_uint_eq(done, 7);
+    SetLastError(0);
+    ck_assert(!ReadFile((HANDLE)0x1230, base + 11 * P, 7, &done, NULL));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    ck_assert_uint_eq(watch_count(base, G, 0, results), 1);
+    ck_assert_ptr_eq(results[0], base + 9 * P);
+    ck_assert(CloseHandle(file));
 }
 END_TEST
 
