@@ -104,7 +104,7 @@ START_TEST(aligned_allocations)
     ck_assert_int_eq(posix_memalign(&block, 24, 10), EINVAL);
     ck_assert_int_eq(posix_memalign(&block, 4, 10), EINVAL);
     errno = 0;
-    ck_assert_ptr_null(aligned_alloc(48, 10));
+    ck_assert_ptr_null(aligned_alloc(opaque_size(48), 10));
     ck_assert_int_eq(errno, EINVAL);
     long page = sysconf(_SC_PAGESIZE);
     void *paged = valloc(10);

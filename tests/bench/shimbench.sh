@@ -1,0 +1,69 @@
+#!/bin/sh
+# make bench, shim part: wall time and peak RSS of three real workloads --
+# gcc compiling a C file, a python3 allocation-heavy script, sort of a large
+# file -- with the C library's malloc, with w32mem's LD_PRELOAD shim, and with
+# jemalloc and mimalloc preloaded, in the same run (median of 3).
+# Targets (issue 7): never slower than glibc, within 1.1x of the best, peak
+# RSS within 1.2x of glibc.
+top=$(cd "${1:-.}" && pwd)
+src=$(cd "${2:-$top}" && pwd)
+shim="$top/.libs/libw32mem-preload.so"
+[ -f "$shim" ] || { echo "shimbench: $shim not built"; exit 0; }
+[ -x /usr/bin/time ] || { echo "shimbench: /usr/bin/time (Debian package time) is needed"; exit 0; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cat >"$work/alloc.py" <<'PY'
+import random
+random.seed(7)
+live = []
+for round in range(40):
+    table = {("k%d" % i): [str(i)] * (i % 13) for i in range(60000)}
+    live.append(table)
+    if len(live) > 4:
+        live.pop(random.randrange(len(live)))
+    text = "".join(str(x) for x in range(20000))
+print(len(live), len(text))
+PY
+awk 'BEGIN { srand(42); for (i = 0; i < 1000000; i++) printf "%08d %d\n", int(rand() * 1e8), i }' >"$work/lines.txt"
+
+preload_for() {
+    case $1 in
+    glibc) echo "" ;;
+    w32mem) echo "$shim" ;;
+    jemalloc) for f in /usr/lib/*/libjemalloc.so.2 /usr/lib/libjemalloc.so.2; do [ -f "$f" ] && echo "$f" && return; done ;;
+    mimalloc) for f in /usr/lib/*/libmimalloc.so.2 /usr/lib/libmimalloc.so.2; do [ -f "$f" ] && echo "$f" && return; done ;;
+    esac
+}
+
+# run ALLOCATOR COMMAND...: prints "seconds peak_kb", the median of 3 runs.
+run() {
+    allocator=$1; shift
+    preload=$(preload_for "$allocator")
+    for i in 1 2 3; do
+        LD_LIBRARY_PATH="$top/.libs" LD_PRELOAD="$preload" /usr/bin/time -f "%e %M" -o "$work/t" \
+            "$@" >/dev/null 2>&1
+        cat "$work/t"
+    done | sort -n | sed -n 2p
+}
+
+printf '%-10s %-9s %9s %9s %8s %8s\n' workload allocator seconds peak_MB "vs glibc" "RSS/glibc"
+for workload in gcc python sort; do
+    case $workload in
+    gcc) set -- gcc -O2 -c -DHAVE_CONFIG_H -I"$top" -I"$src/include" -I"$src/lib" -I"$src/compat" \
+                 "$src/lib/heap_segment.c" -o "$work/out.o" ;;
+    python) set -- python3 "$work/alloc.py" ;;
+    sort) set -- sort -k1,1 "$work/lines.txt" ;;
+    esac
+    base_time= base_rss=
+    for allocator in glibc w32mem jemalloc mimalloc; do
+        if [ "$allocator" != glibc ] && [ -z "$(preload_for $allocator)" ]; then
+            printf '%-10s %-9s %s\n' "$workload" "$allocator" "(not installed)"; continue
+        fi
+        result=$(run "$allocator" "$@")
+        seconds=${result% *}; kb=${result#* }
+        [ -n "$base_time" ] || { base_time=$seconds; base_rss=$kb; }
+        awk -v w="$workload" -v a="$allocator" -v s="$seconds" -v k="$kb" -v bs="$base_time" -v bk="$base_rss" \
+            'BEGIN { printf "%-10s %-9s %9.2f %9.1f %7.2fx %7.2fx\n", w, a, s, k / 1024, (bs > 0 ? s / bs : 1), k / bk }'
+    done
+done
