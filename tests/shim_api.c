@@ -41,8 +41,8 @@ START_TEST(malloc_blocks_are_process_heap_blocks)
     ck_assert(found);
     ck_assert(HeapFree(GetProcessHeap(), 0, block));
     void *from_heap = HeapAlloc(GetProcessHeap(), 0, 40);
-    free(from_heap);                     /* and the other way round */
-    ck_assert(!HeapValidate(GetProcessHeap(), 0, opaque(from_heap)));
+    free(opaque(from_heap));             /* and the other way round */
+    ck_assert(!HeapValidate(GetProcessHeap(), 0, from_heap));
 }
 END_TEST
 
