@@ -1,8 +1,11 @@
 #!/bin/sh
 # Real programs nobody here wrote run under the LD_PRELOAD shim with output
-# identical to a run without it: python3 with threads, perl, git, gcc
-# compiling this project's sources, sort on a large file, and the project's
-# own test programs.  A program that is absent is skipped with a message.
+# identical to a run without it.  `shim_programs.sh WHICH` runs one of:
+# python (python3 with threads), perl, git, gcc (compiling this project's
+# sources), sort (a large file), suite (the project's own test programs),
+# valgrind (the shim's stress program under memcheck).  Each has a wrapper
+# script that make check runs; an absent program is skipped with a message.
+which=${1:?which program}
 if [ -n "$SANITIZED" ]; then
     echo "SKIP: a sanitizer owns malloc; the shim cannot replace it"; exit 77
 fi
@@ -37,7 +40,7 @@ same() {
     fi
 }
 
-# The shim really is the allocator of a program it is preloaded into.
+# The shim really is mapped into a program it is preloaded into.
 if under_shim sh -c 'exit 0' && LD_PRELOAD="$shim" LD_LIBRARY_PATH="$libs" \
         sh -c "grep -q libw32mem-preload /proc/\$\$/maps"; then
     echo "PASS shim is mapped into the program"
@@ -45,6 +48,8 @@ else
     echo "FAIL shim is not mapped into the program"; failures=$((failures + 1))
 fi
 
+case $which in
+python)
 cat >"$work/threads.py" <<'PY'
 import hashlib, json, threading
 results = {}
@@ -58,12 +63,12 @@ for thread in threads: thread.join()
 for n in sorted(results): print(n, results[n])
 print(sum(len(str(x)) for x in [list(range(i)) for i in range(2000)]))
 PY
-same python3 python3 "$work/threads.py"
-
+same python3 python3 "$work/threads.py" ;;
+perl)
 same perl perl -e 'my %h; $h{$_} = "x" x ($_ % 100) for 1..200000;
     my $n = 0; $n += length($h{$_}) for keys %h; print "$n\n";
-    print join(",", (sort { $a <=> $b } keys %h)[0..9]), "\n";'
-
+    print join(",", (sort { $a <=> $b } keys %h)[0..9]), "\n";' ;;
+git)
 cat >"$work/git.sh" <<'SH'
 set -e
 export HOME="$PWD" GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=w32mem GIT_AUTHOR_EMAIL=w32mem@invalid
@@ -74,8 +79,8 @@ for i in 1 2 3; do seq 1 $((i * 1000)) > file$i.txt; git add file$i.txt; git com
 git log --stat
 git rev-parse HEAD
 SH
-same git sh "$work/git.sh"
-
+same git sh "$work/git.sh" ;;
+gcc)
 cat >"$work/gcc.sh" <<SH
 set -e
 for source in region virtual handle; do
@@ -84,12 +89,12 @@ for source in region virtual handle; do
     cksum < \$source.o
 done
 SH
-same gcc sh "$work/gcc.sh"
-
+same gcc sh "$work/gcc.sh" ;;
+sort)
 awk 'BEGIN { srand(42); for (i = 0; i < 300000; i++) printf "%08d %s\n", int(rand() * 1e8), i }' \
     >"$work/lines.txt"
-same sort sh -c 'sort lines.txt | cksum; sort -n -r -k2 lines.txt | cksum'
-
+same sort sh -c 'sort lines.txt | cksum; sort -n -r -k2 lines.txt | cksum' ;;
+suite)
 # The project's own test programs, under the shim (they must pass).
 for program in "$top"/tests/test_*; do
     [ -x "$program" ] && [ -f "$program" ] || continue
@@ -101,7 +106,26 @@ for program in "$top"/tests/test_*; do
         echo "FAIL $(basename "$program") under the shim"; tail -5 "$work/suite.out"
         failures=$((failures + 1))
     fi
-done
+done ;;
+valgrind)
+# memcheck over the stress program with the shim as its allocator
+# (somalloc=NONE keeps valgrind from replacing malloc itself).
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "SKIP valgrind: not installed"
+else
+    ran=$((ran + 1))
+    if under_shim valgrind -q --soname-synonyms=somalloc=NONE --error-exitcode=9 \
+            "$top/tests/.libs/shim_stress" >"$work/valgrind.out" 2>&1 &&
+       grep -q "heap valid" "$work/valgrind.out"; then
+        echo "PASS shim stress under valgrind memcheck"
+    else
+        echo "FAIL shim stress under valgrind memcheck"; tail -20 "$work/valgrind.out"
+        failures=$((failures + 1))
+    fi
+fi ;;
+*)
+    echo "unknown program: $which"; exit 99 ;;
+esac
 
 [ "$ran" -gt 0 ] || exit 77
 [ "$failures" = 0 ]

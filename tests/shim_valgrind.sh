@@ -1,0 +1,3 @@
+#!/bin/sh
+# make check: valgrind under the LD_PRELOAD shim (see shim_programs.sh).
+exec "$(dirname "$0")/shim_programs.sh" valgrind
