@@ -770,17 +770,21 @@ static void sync_copies(struct vm_allocation *allocation, struct view *view)
     close(pagemap);
 }
 
+BOOL view_is_stale(const struct vm_allocation *allocation)
+{
+    if (!view_is_mapping(allocation))
+        return FALSE;
+    const struct view *view = allocation->owner;
+    return view->private_pages ||
+           (section_reserves(view->section) &&
+            __atomic_load_n(section_generation(view->section), __ATOMIC_ACQUIRE) != view->generation);
+}
+
 void view_refresh(uintptr_t address)
 {
     vm_lock_shared();
     struct vm_allocation *allocation = vm_allocation_at(address);
-    BOOL stale = FALSE;
-    if (allocation && view_is_mapping(allocation)) {
-        struct view *view = allocation->owner;
-        stale = view->private_pages ||
-                (section_reserves(view->section) &&
-                 __atomic_load_n(section_generation(view->section), __ATOMIC_ACQUIRE) != view->generation);
-    }
+    BOOL stale = allocation && view_is_stale(allocation);
     vm_unlock();
     if (!stale)
         return;

@@ -28,4 +28,8 @@ BOOL view_protect(struct vm_allocation *allocation, uintptr_t start, uintptr_t e
  * (they read back as PAGE_READWRITE).  Takes the lock itself. */
 void view_refresh(uintptr_t address);
 
+/* Whether a view must be refreshed before it is described; the caller
+ * holds the address-space lock. */
+BOOL view_is_stale(const struct vm_allocation *allocation);
+
 #endif

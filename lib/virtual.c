@@ -323,7 +323,6 @@ SIZE_T WINAPI VirtualQuery(LPCVOID address, PMEMORY_BASIC_INFORMATION info, SIZE
         failure(ERROR_NOACCESS);
         return 0;
     }
-    view_refresh((uintptr_t)address);
     return vquery((uintptr_t)address, info) ? sizeof(MEMORY_BASIC_INFORMATION) : 0;
 }
 

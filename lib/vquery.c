@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "mapping.h"
 #include "procmaps.h"
 #include "region.h"
 #include "sysinfo.h"
@@ -128,6 +129,13 @@ BOOL vquery(uintptr_t address, MEMORY_BASIC_INFORMATION *info)
 
     vm_lock_shared();
     struct vm_run *run = vm_run_at(address);
+    if (run && run->allocation->type == MEM_MAPPED && view_is_stale(run->allocation)) {
+        /* Pages other views committed count as committed here too. */
+        vm_unlock();
+        view_refresh(address);
+        vm_lock_shared();
+        run = vm_run_at(address);
+    }
     if (run) {
         const struct vm_allocation *allocation = run->allocation;
         info->AllocationBase = (PVOID)allocation->base;
