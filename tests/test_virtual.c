@@ -390,7 +390,11 @@ START_TEST(commit_the_system_cannot_back_fails_cleanly)
     }
     if (mode == '1')
         return;     /* "always overcommit": the kernel promises everything */
-    SIZE_T huge = (SIZE_T)1 << 40;
+    /* Twice what the system could ever back (and small enough for the
+     * address ranges a sanitizer leaves to programs). */
+    MEMORYSTATUSEX status = { .dwLength = sizeof(status) };
+    ck_assert(GlobalMemoryStatusEx(&status));
+    SIZE_T huge = ((SIZE_T)status.ullTotalPageFile * 2 + ((SIZE_T)1 << 30)) & ~(((SIZE_T)1 << 30) - 1);
     char *a = VirtualAlloc(NULL, huge, MEM_RESERVE, PAGE_READWRITE);
     ck_assert_ptr_nonnull(a);
     SetLastError(0);
@@ -762,7 +766,7 @@ END_TEST
 
 START_TEST(sparse_reservation_costs_runs_not_pages)
 {
-    SIZE_T huge = (SIZE_T)1 << 40;                           /* 1 TiB */
+    SIZE_T huge = (SIZE_T)1 << 36;                           /* 64 GiB, 16M pages */
     char *a = VirtualAlloc(NULL, huge, MEM_RESERVE, PAGE_READWRITE);
     ck_assert_ptr_nonnull(a);
     char *pages[] = { a + 5 * P, a + (huge >> 1), a + huge - P };
