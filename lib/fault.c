@@ -106,7 +106,7 @@ static enum fault_kind classify(uintptr_t address, ULONG_PTR access)
     }
     struct vm_allocation *allocation = run->allocation;
     size_t page_size = address_space()->page_size;
-    uintptr_t page = address & ~(uintptr_t)(page_size - 1);
+    uintptr_t page = page_down(address);
     DWORD protect = run->protect;
 
     if ((protect & PAGE_GUARD) && !vm_guard_cleared(page)) {

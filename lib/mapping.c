@@ -108,11 +108,6 @@ static size_t page_size(void)
     return address_space()->page_size;
 }
 
-static uint64_t page_up(uint64_t value)
-{
-    return (value + page_size() - 1) & ~(uint64_t)(page_size() - 1);
-}
-
 /* --- Protections ------------------------------------------------------ */
 
 #define ACCESS_R 1u
@@ -904,7 +899,7 @@ BOOL WINAPI UnmapViewOfFile(LPCVOID address)
 
 BOOL WINAPI FlushViewOfFile(LPCVOID address, SIZE_T size)
 {
-    uintptr_t start = (uintptr_t)address & ~(uintptr_t)(page_size() - 1);
+    uintptr_t start = page_down((uintptr_t)address);
     vm_lock_shared();
     struct vm_allocation *allocation = vm_allocation_at((uintptr_t)address);
     BOOL done = FALSE;

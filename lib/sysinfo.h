@@ -17,4 +17,15 @@ struct address_space {
 
 const struct address_space *address_space(void);
 
+/* The page holding address, and the first page boundary at or above it. */
+static inline uintptr_t page_down(uintptr_t address)
+{
+    return address & ~(uintptr_t)(address_space()->page_size - 1);
+}
+
+static inline uintptr_t page_up(uintptr_t address)
+{
+    return page_down(address + address_space()->page_size - 1);
+}
+
 #endif

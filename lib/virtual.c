@@ -21,16 +21,6 @@
                           MEM_WRITE_WATCH | MEM_LARGE_PAGES | MEM_PHYSICAL)
 #define PROTECTION_MODIFIERS (PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE)
 
-static uintptr_t page_down(uintptr_t address)
-{
-    return address & ~(uintptr_t)(address_space()->page_size - 1);
-}
-
-static uintptr_t page_up(uintptr_t address)
-{
-    return page_down(address + address_space()->page_size - 1);
-}
-
 /* One base protection, none of the copy-on-write ones (they only make sense
  * for views), and modifiers only in the combinations Windows allows. */
 static BOOL valid_private_protection(DWORD protect)

@@ -123,7 +123,7 @@ static void describe_foreign(const struct foreign_search *search, uintptr_t page
 BOOL vquery(uintptr_t address, MEMORY_BASIC_INFORMATION *info)
 {
     const struct address_space *space = address_space();
-    uintptr_t page = address & ~(uintptr_t)(space->page_size - 1);
+    uintptr_t page = page_down(address);
     memset(info, 0, sizeof(*info));
     info->BaseAddress = (PVOID)page;
 

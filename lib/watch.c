@@ -206,8 +206,8 @@ void watch_after_decommit(struct vm_allocation *allocation, uintptr_t start, uin
  * NULL (unlocked, ERROR_INVALID_PARAMETER). */
 static struct vm_allocation *lock_watched(uintptr_t base, size_t size, uintptr_t *start, uintptr_t *end)
 {
-    *start = base & ~(uintptr_t)(page_size() - 1);
-    *end = (base + size + page_size() - 1) & ~(uintptr_t)(page_size() - 1);
+    *start = page_down(base);
+    *end = page_up(base + size);
     vm_lock_exclusive();
     struct vm_allocation *allocation = vm_allocation_at(base);
     if (!allocation || !allocation->written || base + size < base ||
