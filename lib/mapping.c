@@ -555,7 +555,9 @@ HANDLE WINAPI CreateFileMappingA(HANDLE file, LPSECURITY_ATTRIBUTES security, DW
             failure(ERROR_INVALID_PARAMETER);
             return NULL;
         }
-        if (page_up(size) < size) {
+        /* Larger than any view could be: STATUS_SECTION_TOO_BIG.  (Its
+         * memfd's length, header included, would also overflow off_t.) */
+        if (size > address_space()->highest) {
             failure(ERROR_NOT_ENOUGH_MEMORY);
             return NULL;
         }
