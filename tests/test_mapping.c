@@ -503,12 +503,31 @@ START_TEST(named_file_mapping)
 }
 END_TEST
 
+/* Found by fuzzing: a paging-file section of nearly 2^64 bytes was created
+ * (its memfd's length overflowed to a few pages).  Windows refuses a
+ * section no view could hold: STATUS_SECTION_TOO_BIG. */
+START_TEST(section_larger_than_address_space)
+{
+    SYSTEM_INFO info;
+    GetSystemInfo(&info);
+    uint64_t above = (uint64_t)(uintptr_t)info.lpMaximumApplicationAddress + 1;
+    const uint64_t sizes[] = { 0xfffffffffffff000ull, 0xffffffffffffffffull, 0x8000000000000000ull, above };
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        SetLastError(0xdead);
+        ck_assert_ptr_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, (DWORD)(sizes[i] >> 32),
+                                              (DWORD)sizes[i], NULL));
+        ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    }
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("mapping");
     TCase *tc = tcase_create("mapping");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, create_validation);
+    tcase_add_test(tc, section_larger_than_address_space);
     tcase_add_test(tc, file_backed_sizes);
     tcase_add_test(tc, file_views_reach_the_file);
     tcase_add_test(tc, view_access_rules);
