@@ -379,12 +379,13 @@ static void *move_block(struct heap *heap, DWORD flags, void *data, size_t old_s
 {
     if (flags & HEAP_REALLOC_IN_PLACE_ONLY)
         return NULL;
-    void *moved = heap_alloc(heap, flags & ~(DWORD)HEAP_ZERO_MEMORY, size);
+    /* heap_alloc zeroes only what needs it: a fresh large block's pages are
+     * zero already, and writing them would make a growing HEAP_ZERO_MEMORY
+     * block resident in full. */
+    void *moved = heap_alloc(heap, flags, size);
     if (!moved)
         return NULL;
     memcpy(moved, data, old_size < size ? old_size : size);
-    if ((flags & HEAP_ZERO_MEMORY) && size > old_size)
-        memset((char *)moved + old_size, 0, size - old_size);
     HeapFree(heap, flags, data);
     return moved;
 }
