@@ -530,6 +530,37 @@ START_TEST(realloc_zeroes_growth)
 }
 END_TEST
 
+static size_t resident_bytes(void)
+{
+    FILE *statm = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0, resident = 0;
+    ck_assert(statm && fscanf(statm, "%lu %lu", &pages, &resident) == 2);
+    fclose(statm);
+    return resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Found by fuzzing: growing a block with HEAP_ZERO_MEMORY wrote zeros over
+ * every new page of its fresh large block, making gigabytes resident. */
+START_TEST(realloc_zero_growth_stays_lazy)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    unsigned char *block = HeapAlloc(heap, 0, 100);
+    memset(block, 0xab, 100);
+    size_t before = resident_bytes();
+    size_t size = (size_t)256 << 20;
+    unsigned char *grown = HeapReAlloc(heap, HEAP_ZERO_MEMORY, block, size);
+    ck_assert_ptr_nonnull(grown);
+    ck_assert_uint_lt(resident_bytes(), before + ((size_t)32 << 20));
+    ck_assert_uint_eq(grown[0], 0xab);
+    ck_assert_uint_eq(grown[99], 0xab);
+    for (size_t at = 100; at < size; at += size / 7)
+        ck_assert_uint_eq(grown[at], 0);
+    ck_assert_uint_eq(grown[size - 1], 0);
+    ck_assert_uint_eq(HeapSize(heap, 0, grown), size);
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 START_TEST(realloc_in_place)
 {
     HANDLE heap = HeapCreate(0, 0, 0);
@@ -1124,6 +1155,7 @@ static Suite *make_suite(void)
     TCase *realloc_case = tcase_create("realloc");
     tcase_add_test(realloc_case, realloc_null_and_huge);
     tcase_add_test(realloc_case, realloc_zeroes_growth);
+    tcase_add_test(realloc_case, realloc_zero_growth_stays_lazy);
     tcase_add_test(realloc_case, realloc_in_place);
     tcase_add_test(realloc_case, fixed_heap_largest_block);
     tcase_add_test(realloc_case, fixed_heap_has_no_large_blocks);
