@@ -18,6 +18,7 @@
 #include <windows.h>
 
 #include "fuzz.h"
+#include "handle.h"
 
 #define PAGES_MODELED 48            /* three allocation granules */
 #define MAX_ALLOCATIONS 8
@@ -74,6 +75,7 @@ static struct {
     char names[MAX_NAMES][64];
     char file_path[256];
     int descriptors;
+    unsigned long handles_open;
     int trace;
 } model;
 
@@ -160,6 +162,8 @@ static void forget_allocation(struct allocation *allocation)
 static void section_maybe_dies(int index)
 {
     struct section *section = &model.sections[index];
+    if (!section->handles)
+        section->name = -1;     /* the name goes with the last handle (views or not) */
     if (section->handles || section->views)
         return;
     section->live = 0;
@@ -1067,6 +1071,8 @@ static void clean_up(void)
         FUZZ_EXPECT_ERROR(ERROR_FILE_NOT_FOUND, "OpenFileMapping after clean-up");
     }
     DeleteFileA(model.file_path);
+    FUZZ_CHECK(handle_count() == model.handles_open, "%lu handles open, %lu before", handle_count(),
+               model.handles_open);
     int descriptors = library_descriptors();
     FUZZ_CHECK(descriptors == model.descriptors, "%d descriptors open, %d before", descriptors, model.descriptors);
 }
@@ -1126,6 +1132,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     CloseHandle(mapping);
     OpenFileMappingA(FILE_MAP_READ, FALSE, model.names[0]);
     model.descriptors = library_descriptors();
+    model.handles_open = handle_count();
     return 0;
 }
 
