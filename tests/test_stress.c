@@ -46,7 +46,7 @@ struct worker {
 
 static HANDLE shared_heap;
 static char mapping_name[64];
-static volatile int stop;
+static int stop;                    /* atomic */
 static size_t page;
 
 static unsigned next_random(struct worker *worker, unsigned below)
@@ -61,7 +61,7 @@ static unsigned next_random(struct worker *worker, unsigned below)
     do {                                                                               \
         if (!(condition) && !(worker)->failure[0]) {                                   \
             snprintf((worker)->failure, sizeof((worker)->failure), __VA_ARGS__);       \
-            stop = 1;                                                                  \
+            __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);                              \
         }                                                                              \
     } while (0)
 
@@ -189,7 +189,7 @@ static void mapping_step(struct worker *worker)
 static void *work(void *argument)
 {
     struct worker *worker = argument;
-    while (!stop) {
+    while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
         unsigned what = next_random(worker, 16);
         if (what < 10)
             heap_step(worker);
@@ -295,9 +295,9 @@ START_TEST(threads_heaps_regions_and_mappings)
         ck_assert_int_eq(pthread_create(&workers[t].thread, NULL, work, &workers[t]), 0);
     }
     unsigned seconds = stress_seconds();
-    for (unsigned tenth = 0; tenth < seconds * 10 && !stop; tenth++)
+    for (unsigned tenth = 0; tenth < seconds * 10 && !__atomic_load_n(&stop, __ATOMIC_RELAXED); tenth++)
         usleep(100000);
-    stop = 1;
+    __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
     unsigned long operations = 0, views = 0;
     for (unsigned t = 0; t < THREADS; t++) {
         ck_assert_int_eq(pthread_join(workers[t].thread, NULL), 0);
