@@ -579,9 +579,16 @@ static void op_protect(struct input *in)
     int in_model = allocation && end <= end_of(allocation) && modeled_range(allocation, start, end, &first, &count);
     if (allocation && end <= end_of(allocation) && !in_model)
         return;
+    /* Copy-on-write protections on a view decide per page whether it is
+     * still the section's, which the model does not follow. */
+    if (allocation && allocation->view && is_writecopy(protect))
+        return;
 
     SetLastError(0xdead);
     BOOL done = VirtualProtect((void *)address, size, protect, null_old ? NULL : &old);
+    if (model.trace)
+        fprintf(stderr, "  VirtualProtect(%p, %#zx, %#x) = %d, error %u\n", (void *)address, (size_t)size,
+                (unsigned)protect, done, (unsigned)GetLastError());
     int private_ok = valid_private_protect(protect);
     DWORD expected = 0;
     if (null_old)
@@ -628,6 +635,8 @@ static void op_write(struct input *in)
     int value = 1 + (int)input_pick(in, 255);
     if (!allocation->committed[page] || !writable(allocation->protect[page]) || allocation->copy)
         return;
+    if (model.trace)
+        fprintf(stderr, "  write %#x to %p\n", (unsigned)value, (void *)(allocation->base + page * model.page));
     memset((void *)(allocation->base + page * model.page), value, model.page);
     *page_contents(allocation, page) = value;
 }
@@ -1012,8 +1021,10 @@ static void trace_model(unsigned op)
     fprintf(stderr, "op %u:", op);
     for (int i = 0; i < MAX_ALLOCATIONS; i++)
         if (model.allocations[i].live)
-            fprintf(stderr, " [%s %p+%zu pages]", model.allocations[i].view ? "view" : "private",
-                    (void *)model.allocations[i].base, model.allocations[i].pages);
+            fprintf(stderr, " [%s %p+%zu pages, section %d at page %zu%s]",
+                    model.allocations[i].view ? "view" : "private", (void *)model.allocations[i].base,
+                    model.allocations[i].pages, model.allocations[i].section, model.allocations[i].first_page,
+                    model.allocations[i].copy ? ", copy" : "");
     for (int i = 0; i < MAX_SECTIONS; i++)
         if (model.sections[i].live)
             fprintf(stderr, " {section %d: name %d, %d handles, %d views}", i, model.sections[i].name,
