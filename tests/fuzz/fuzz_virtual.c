@@ -426,6 +426,15 @@ static void op_allocate(struct input *in, int at_address)
             return;
     }
 
+    /* A committed reservation at an address, with the rounding down to
+     * 64 KiB, may reach past the modeled pages. */
+    if (!invalid && address && (type & MEM_COMMIT)) {
+        uintptr_t base = address & ~(uintptr_t)(GRANULE - 1);
+        uintptr_t end = (address + size + model.page - 1) & ~(model.page - 1);
+        if ((end - base) / model.page > PAGES_MODELED)
+            return;
+    }
+
     SetLastError(0xdead);
     int marker = 0;
     void *result = VirtualAlloc((void *)address, size, type, protect);
