@@ -24,6 +24,7 @@ static pthread_mutex_t heaps_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct heap *heaps_first, *heaps_last;
 static unsigned heaps_count;
 static struct heap *process_heap;
+static uint64_t last_heap_id;
 static pthread_once_t process_heap_once = PTHREAD_ONCE_INIT;
 static BOOL terminate_on_corruption;
 
@@ -55,8 +56,10 @@ void heaps_fork_child(void)
     pthread_mutexattr_t attributes;
     pthread_mutexattr_init(&attributes);
     pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_RECURSIVE);
+    lfh_fork_child(NULL);
     for (struct heap *heap = heaps_first; heap; heap = heap->list_next) {
         lfh_unlock_all(heap);
+        lfh_fork_child(heap);
         pthread_mutex_init(&heap->lock, &attributes);
     }
     pthread_mutexattr_destroy(&attributes);
@@ -90,6 +93,14 @@ struct heap *heap_from_handle(HANDLE handle)
         return NULL;
     struct heap *heap = __atomic_load_n(&segment->heap, __ATOMIC_ACQUIRE);
     return heap == (struct heap *)base && heap->magic == HEAP_MAGIC ? heap : NULL;
+}
+
+void heap_if_alive(struct heap *heap, uint64_t id, void (*fn)(struct heap *, void *), void *argument)
+{
+    pthread_mutex_lock(&heaps_lock);
+    if (heap_from_handle(heap) == heap && heap->id == id)
+        fn(heap, argument);
+    pthread_mutex_unlock(&heaps_lock);
 }
 
 void heap_corruption_found(const void *data)
@@ -178,6 +189,7 @@ static struct heap *heap_create(DWORD options, SIZE_T initial, SIZE_T maximum)
     struct heap *heap = (struct heap *)segment->base;
     memset(heap, 0, sizeof(*heap));
     heap->magic = HEAP_MAGIC;
+    heap->id = __atomic_add_fetch(&last_heap_id, 1, __ATOMIC_RELAXED);
     heap->flags = (options & HEAP_CREATE_OPTIONS) | (growable ? HEAP_GROWABLE : 0);
     heap->protect = protect;
     heap->next_segment_size = HEAP_FIRST_GROW;
@@ -268,9 +280,10 @@ BOOL WINAPI HeapDestroy(HANDLE handle)
     else
         heaps_last = heap->list_prev;
     heaps_count--;
+    /* Dead before the list is let go: see heap_if_alive. */
+    heap->magic = HEAP_DEAD;
     pthread_mutex_unlock(&heaps_lock);
 
-    heap->magic = HEAP_DEAD;
     while (heap->large)
         large_free(heap, heap->large);
     lfh_destroy(heap);
@@ -302,11 +315,11 @@ static void *heap_alloc(struct heap *heap, DWORD flags, size_t size)
         data = lfh_alloc(heap, bin, size, flags);
     } else if (size < HEAP_LARGE_THRESHOLD) {
         heap_enter(heap, flags);
-        if (bin >= 0 && lfh_eligible(heap) && lfh_try_activate(heap, bin))
-            data = lfh_alloc(heap, bin, size, flags);
-        else
-            data = backend_alloc(heap, size);
+        bool activated = bin >= 0 && lfh_eligible(heap) && lfh_try_activate(heap, bin);
+        data = activated ? NULL : backend_alloc(heap, size);
         heap_leave(heap, flags);
+        if (activated)
+            data = lfh_alloc(heap, bin, size, flags);
     } else {
         /* Fixed-size heaps have no large blocks. */
         if (!(heap->flags & HEAP_GROWABLE))
@@ -322,14 +335,33 @@ static void *heap_alloc(struct heap *heap, DWORD flags, size_t size)
     return data;
 }
 
+/* The process heap without a call: the handle malloc passes every time. */
+static inline struct heap *find_heap(HANDLE handle)
+{
+    struct heap *known = __atomic_load_n(&process_heap, __ATOMIC_RELAXED);
+    return handle == known && known ? known : heap_from_handle(handle);
+}
+
 LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
 {
-    struct heap *heap = heap_from_handle(handle);
+    struct heap *heap = find_heap(handle);
     if (!heap) {
         SetLastError(ERROR_INVALID_HANDLE);
         return NULL;
     }
     flags |= heap->flags & HEAP_CALL_FLAGS;
+    /* The front end's common case: a slot from this thread's cache. */
+    if (size <= LFH_MAX_SIZE && !(flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY))) {
+        int bin = lfh_bin(size);
+        struct lfh_cache *cache;
+        if (__atomic_load_n(&heap->bin_active[bin], __ATOMIC_RELAXED) && (cache = lfh_my_cache(heap)) &&
+            lfh_enter(heap, cache)) {
+            void *data = lfh_take_slot(cache, bin, size);
+            lfh_leave(cache);
+            if (data)
+                return data;
+        }
+    }
     void *data = heap_alloc(heap, flags, size);
     return data ? data : out_of_memory(flags);
 }
@@ -338,10 +370,22 @@ BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
 {
     if (!data)
         return TRUE;
-    struct heap *heap = heap_from_handle(handle);
+    struct heap *heap = find_heap(handle);
     if (!heap)
         return failure(ERROR_INVALID_HANDLE);
     flags |= heap->flags & HEAP_CALL_FLAGS;
+    unsigned index;
+    struct lfh_group *group = lfh_find_slot(heap, data, &index);
+    if (group) {
+        /* The common case: a slot of one of this thread's groups. */
+        struct lfh_cache *cache = lfh_my_cache(heap);
+        if (cache && group->owner == cache && !(flags & HEAP_NO_SERIALIZE) && lfh_enter(heap, cache)) {
+            bool freed = lfh_free_owned(cache, group, index);
+            lfh_leave(cache);
+            return freed ? TRUE : failure(ERROR_INVALID_PARAMETER);
+        }
+        return lfh_free(heap, group, index, flags) ? TRUE : failure(ERROR_INVALID_PARAMETER);
+    }
     struct located where = heap_locate(heap, data);
     switch (where.kind) {
     case SLOT_BLOCK:

@@ -4,20 +4,29 @@
  * does so after 17 in a row; Wine after more than 16), and only in growable,
  * serialized heaps without debug checks, as on Windows.  From then on its
  * requests come from groups: one ordinary block holding up to 64 slots of one
- * stride, each with an 8-byte header that names its group, and a 64-bit
- * word of free bits that threads claim and release with atomic operations.
+ * stride, each with an 8-byte header that names its group.
  *
- * Each thread uses one of LFH_AFFINITIES affinity slots, which holds its
- * active group per bin.  Entering an affinity slot is one atomic exchange
- * that excludes nobody but HeapLock, which takes every slot; so the common
- * alloc and free take no lock shared with other threads, and a free from
- * another thread touches only the group's word.  Changing which group is
- * active, or carving a new group, takes the heap lock.  Either the affinity
- * slot or the heap lock suffices to touch free bits; HeapLock holds both. */
+ * Every thread has a cache per heap (found through a small thread-local
+ * table), and every group belongs to the cache that carved it.  The owner
+ * allocates and frees its groups' slots with plain loads and stores of the
+ * group's local_free bits; another thread frees a slot with one atomic OR
+ * into remote_free and, when that word was empty, pushes the group onto the
+ * owner's pending stack, which the owner drains when a bin runs dry.  The
+ * heap lock is taken only to carve a new group.  A thread that exits leaves
+ * its cache, groups and all, to the next thread that comes to the heap.
+ *
+ * HeapLock (and HeapCompact) must still keep every thread out.  A thread
+ * marks its cache in flight, then reads the heap's lfh_locked word, and
+ * takes the heap lock instead when that is set; the locker sets the word,
+ * makes every thread's stores visible with one membarrier(2), and waits for
+ * the caches in flight.  Without membarrier each side issues a full fence. */
 #include "config.h"
 
 #include <sched.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
 
 #include "fork.h"
 #include "heap.h"
@@ -25,20 +34,148 @@
 
 static pthread_mutex_t lfh_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(lfh_pool, lfh_pool_lock)
-static struct pool lfh_pool = POOL_INIT(struct lfh);
-
-static __thread unsigned thread_affinity __attribute__((tls_model("initial-exec")));
-static unsigned next_affinity;
+static struct pool lfh_pool = POOL_INIT(struct lfh_cache);
 
 #define GROUP_BYTES 0x20000u
 
-static unsigned bin_stride(int bin)
+#define BIN_STRIDE(bin) \
+    ((bin) < 31 ? ((bin) + 2u) * HEAP_ALIGN \
+                : (1u << (9 + ((bin) - 31) / 4)) + (((bin) - 31) % 4 + 1u) * (1u << (7 + ((bin) - 31) / 4)))
+/* offset / stride == offset * reciprocal >> 32 for every offset in a group
+ * (offset * stride < 2^32). */
+#define RECIPROCAL(bin) (uint32_t)((((uint64_t)1 << 32) + BIN_STRIDE(bin) - 1) / BIN_STRIDE(bin))
+#define RECIPROCALS4(b) RECIPROCAL(b), RECIPROCAL(b + 1), RECIPROCAL(b + 2), RECIPROCAL(b + 3)
+#define RECIPROCALS16(b) RECIPROCALS4(b), RECIPROCALS4(b + 4), RECIPROCALS4(b + 8), RECIPROCALS4(b + 12)
+const uint32_t lfh_reciprocals[LFH_BINS] = {
+    RECIPROCALS16(0), RECIPROCALS16(16), RECIPROCALS16(32), RECIPROCAL(48), RECIPROCAL(49), RECIPROCAL(50),
+};
+
+/* ---- the thread's caches ------------------------------------------------- */
+
+__thread struct lfh_cache_ref lfh_thread_caches[LFH_THREAD_CACHES] __attribute__((tls_model("initial-exec")));
+bool lfh_fences_needed;
+static __thread char thread_token __attribute__((tls_model("initial-exec")));
+static __thread bool thread_registered __attribute__((tls_model("initial-exec")));
+
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+static pthread_key_t thread_exit_key;
+static bool membarrier_registered;
+
+static uintptr_t my_token(void)
 {
-    if (bin < 31)
-        return (unsigned)(bin + 2) * HEAP_ALIGN;
-    unsigned log = 9 + (unsigned)(bin - 31) / 4, step = (unsigned)(bin - 31) % 4 + 1;
-    return (1u << log) + step * (1u << (log - 2));
+    return (uintptr_t)&thread_token;
 }
+
+
+static void abandon(struct heap *heap, void *cache)
+{
+    (void)heap;
+    __atomic_store_n(&((struct lfh_cache *)cache)->thread, 0, __ATOMIC_RELEASE);
+}
+
+static void drop_ref(struct lfh_cache_ref *ref)
+{
+    if (ref->cache)
+        heap_if_alive((struct heap *)ref->heap, ref->heap_id, abandon, ref->cache);
+    *ref = (struct lfh_cache_ref){ .heap = NULL };
+}
+
+/* Thread exit: the caches go back to their heaps for the next thread. */
+static void thread_exit(void *unused)
+{
+    (void)unused;
+    for (int i = 0; i < LFH_THREAD_CACHES; i++)
+        drop_ref(&lfh_thread_caches[i]);
+    thread_registered = false;
+}
+
+static bool register_membarrier(void)
+{
+    return !syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+}
+
+static void setup(void)
+{
+    pthread_key_create(&thread_exit_key, thread_exit);
+    membarrier_registered = register_membarrier();
+    __atomic_store_n(&lfh_fences_needed, !membarrier_registered, __ATOMIC_RELAXED);
+}
+
+/* Every thread's stores before this are visible to the caller after it. */
+static void barrier_all_threads(void)
+{
+    if (__atomic_load_n(&lfh_fences_needed, __ATOMIC_RELAXED) ||
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* A cache of the heap for this thread: one a dead thread left, or a new one. */
+static struct lfh_cache *attach(struct heap *heap)
+{
+    pthread_once(&setup_once, setup);
+    struct lfh_cache_ref *ref = lfh_ref_of(heap);
+    drop_ref(ref);
+    pthread_mutex_lock(&heap->lock);
+    struct lfh_cache *cache = heap->caches;
+    while (cache && __atomic_load_n(&cache->thread, __ATOMIC_ACQUIRE))
+        cache = cache->next;
+    if (!cache) {
+        pthread_mutex_lock(&lfh_pool_lock);
+        cache = pool_alloc(&lfh_pool);
+        pthread_mutex_unlock(&lfh_pool_lock);
+        if (cache) {
+            memset(cache, 0, sizeof(*cache));
+            cache->heap = heap;
+            cache->next = heap->caches;
+            heap->caches = cache;
+        }
+    }
+    if (cache)
+        __atomic_store_n(&cache->thread, my_token(), __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&heap->lock);
+    if (!cache)
+        return NULL;
+    *ref = (struct lfh_cache_ref){ .heap = heap, .heap_id = heap->id, .cache = cache };
+    if (!thread_registered) {
+        thread_registered = true;
+        pthread_setspecific(thread_exit_key, &thread_token);
+    }
+    return cache;
+}
+
+/* The caller holds the heap; HeapLock's holder or HeapCompact. */
+void lfh_lock_all(struct heap *heap)
+{
+    __atomic_store_n(&heap->lfh_locked, heap->lfh_locked + 1, __ATOMIC_RELAXED);
+    if (!heap->caches)
+        return;
+    barrier_all_threads();
+    for (struct lfh_cache *cache = heap->caches; cache; cache = cache->next)
+        while (__atomic_load_n(&cache->in_flight, __ATOMIC_ACQUIRE))
+            sched_yield();      /* a thread is inside; it never waits while there */
+}
+
+void lfh_unlock_all(struct heap *heap)
+{
+    __atomic_store_n(&heap->lfh_locked, heap->lfh_locked - 1, __ATOMIC_RELEASE);
+}
+
+void lfh_fork_child(struct heap *heap)
+{
+    if (!heap) {
+        /* A child does not inherit the registration. */
+        if (membarrier_registered && !register_membarrier())
+            __atomic_store_n(&lfh_fences_needed, true, __ATOMIC_RELAXED);
+        return;
+    }
+    for (struct lfh_cache *cache = heap->caches; cache; cache = cache->next) {
+        cache->in_flight = 0;
+        if (cache->thread != my_token())
+            cache->thread = 0;
+    }
+}
+
+/* ---- bins and groups ----------------------------------------------------- */
 
 static unsigned group_slots(unsigned stride)
 {
@@ -51,67 +188,12 @@ static uint64_t all_slots(unsigned count)
     return count == 64 ? ~(uint64_t)0 : ((uint64_t)1 << count) - 1;
 }
 
-int lfh_bin(size_t size)
-{
-    size_t stride = block_size_for(size);
-    if (stride <= 512)
-        return (int)(stride / HEAP_ALIGN) - 2;
-    unsigned log = 63 - (unsigned)__builtin_clzll(stride - 1);
-    return 31 + (int)(log - 9) * 4 + (int)(((stride - 1) - ((size_t)1 << log)) >> (log - 2));
-}
-
-static struct lfh_affinity *my_affinity(struct lfh *lfh)
-{
-    unsigned affinity = thread_affinity;
-    if (!affinity)
-        thread_affinity = affinity = __atomic_fetch_add(&next_affinity, 1, __ATOMIC_RELAXED) % LFH_AFFINITIES + 1;
-    return &lfh->affinity[affinity - 1];
-}
-
-static bool affinity_enter(struct lfh_affinity *affinity)
-{
-    return !__atomic_exchange_n(&affinity->busy, 1, __ATOMIC_ACQUIRE);
-}
-
-static void affinity_leave(struct lfh_affinity *affinity)
-{
-    __atomic_store_n(&affinity->busy, 0, __ATOMIC_RELEASE);
-}
-
-void lfh_lock_all(struct heap *heap)
-{
-    struct lfh *lfh = __atomic_load_n(&heap->lfh, __ATOMIC_ACQUIRE);
-    if (!lfh)
-        return;
-    for (int i = 0; i < LFH_AFFINITIES; i++)
-        while (!affinity_enter(&lfh->affinity[i]))
-            sched_yield();      /* a thread is inside; it never waits while there */
-}
-
-void lfh_unlock_all(struct heap *heap)
-{
-    struct lfh *lfh = __atomic_load_n(&heap->lfh, __ATOMIC_ACQUIRE);
-    if (!lfh)
-        return;
-    for (int i = 0; i < LFH_AFFINITIES; i++)
-        affinity_leave(&lfh->affinity[i]);
-}
-
 /* The caller holds the heap. */
 bool lfh_try_activate(struct heap *heap, int bin)
 {
     if (heap->bin_allocations[bin] < LFH_ACTIVATION) {
         heap->bin_allocations[bin]++;
         return false;
-    }
-    if (!heap->lfh) {
-        pthread_mutex_lock(&lfh_pool_lock);
-        struct lfh *lfh = pool_alloc(&lfh_pool);
-        pthread_mutex_unlock(&lfh_pool_lock);
-        if (!lfh)
-            return false;
-        memset(lfh, 0, sizeof(*lfh));
-        __atomic_store_n(&heap->lfh, lfh, __ATOMIC_RELEASE);
     }
     __atomic_store_n(&heap->compat, 2, __ATOMIC_RELAXED);
     __atomic_store_n(&heap->bin_active[bin], 1, __ATOMIC_RELEASE);
@@ -120,30 +202,18 @@ bool lfh_try_activate(struct heap *heap, int bin)
 
 void lfh_destroy(struct heap *heap)
 {
-    if (!heap->lfh)
-        return;
     pthread_mutex_lock(&lfh_pool_lock);
-    pool_free(&lfh_pool, heap->lfh);
-    pthread_mutex_unlock(&lfh_pool_lock);
-    heap->lfh = NULL;
-}
-
-static int claim(struct lfh_group *group)
-{
-    uint64_t bits = __atomic_load_n(&group->free_bits, __ATOMIC_RELAXED);
-    while (bits) {
-        unsigned index = (unsigned)__builtin_ctzll(bits);
-        if (__atomic_compare_exchange_n(&group->free_bits, &bits, bits & ~((uint64_t)1 << index), true,
-                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-            return (int)index;
+    while (heap->caches) {
+        struct lfh_cache *next = heap->caches->next;
+        pool_free(&lfh_pool, heap->caches);
+        heap->caches = next;
     }
-    return -1;
+    pthread_mutex_unlock(&lfh_pool_lock);
 }
 
 void lfh_set_slot_size(struct lfh_group *group, unsigned index, size_t size)
 {
-    struct block *header = block_of(slot_data(group, index));
-    __atomic_store_n(&header->tail, (uint16_t)(group->stride - HEAP_BLOCK_HEADER - size), __ATOMIC_RELAXED);
+    lfh_set_slot_tail(group, index, size);
 }
 
 size_t lfh_slot_size(struct lfh_group *group, unsigned index)
@@ -152,142 +222,144 @@ size_t lfh_slot_size(struct lfh_group *group, unsigned index)
     return group->stride - HEAP_BLOCK_HEADER - __atomic_load_n(&header->tail, __ATOMIC_RELAXED);
 }
 
-bool lfh_slot_busy(const struct lfh_group *group, unsigned index)
+static uint64_t free_slots(const struct lfh_group *group)
 {
-    return !((__atomic_load_n(&group->free_bits, __ATOMIC_ACQUIRE) >> index) & 1);
+    return __atomic_load_n(&group->local_free, __ATOMIC_RELAXED) |
+           __atomic_load_n(&group->remote_free, __ATOMIC_ACQUIRE);
 }
 
-/* The caller holds the heap. */
-static struct lfh_group *new_group(struct heap *heap, int bin)
+bool lfh_slot_busy(const struct lfh_group *group, unsigned index)
 {
-    unsigned stride = bin_stride(bin), count = group_slots(stride);
+    return !((free_slots(group) >> index) & 1);
+}
+
+
+/* The caller holds the heap. */
+static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, int bin)
+{
+    unsigned stride = BIN_STRIDE((unsigned)bin), count = group_slots(stride);
     struct lfh_group *group = backend_alloc(heap, LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + (size_t)count * stride);
     if (!group)
         return NULL;
     block_of(group)->flags |= BLOCK_FLAG_GROUP;
-    *group = (struct lfh_group){
-        .free_bits = all_slots(count), .magic = GROUP_MAGIC, .bin = (uint16_t)bin,
-        .count = (uint16_t)count, .stride = stride, .heap = heap, .next = heap->lfh->groups,
-    };
-    if (group->next)
-        group->next->prev = group;
-    heap->lfh->groups = group;
     for (unsigned i = 0; i < count; i++) {
-        struct block *header = block_of(slot_data(group, i));
+        struct block *header = (struct block *)((char *)group + LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + i * stride);
         *header = (struct block){
             .size = (uint32_t)((uintptr_t)header - (uintptr_t)group),
             .tail = (uint16_t)(stride - HEAP_BLOCK_HEADER), .type = BLOCK_SLOT,
         };
     }
+    *group = (struct lfh_group){
+        .local_free = all_slots(count), .magic = GROUP_MAGIC, .bin = (uint16_t)bin, .count = (uint16_t)count,
+        .stride = stride, .owner = cache,
+    };
+    lfh_make_available(cache, group);
     return group;
 }
 
-/* The caller holds the heap: make a group with a free slot active. */
-static void *alloc_locked(struct heap *heap, struct lfh_affinity *affinity, int bin, size_t size)
+/* ---- allocating and freeing ---------------------------------------------- */
+
+/* Takes over what other threads freed into the cache's groups. */
+static void drain_pending(struct lfh_cache *cache)
 {
-    struct lfh *lfh = heap->lfh;
-    for (;;) {
-        struct lfh_group *group = __atomic_load_n(&affinity->active[bin], __ATOMIC_ACQUIRE);
-        int index = group ? claim(group) : -1;
-        if (index >= 0) {
-            lfh_set_slot_size(group, (unsigned)index, size);
-            return slot_data(group, (unsigned)index);
-        }
-        group = NULL;
-        while (lfh->partial[bin] && !group) {
-            struct lfh_group *candidate = lfh->partial[bin];
-            lfh->partial[bin] = candidate->next_partial;
-            candidate->listed = FALSE;
-            if (__atomic_load_n(&candidate->free_bits, __ATOMIC_RELAXED))
-                group = candidate;
-        }
-        if (!group && !(group = new_group(heap, bin)))
-            return NULL;
-        __atomic_store_n(&affinity->active[bin], group, __ATOMIC_RELEASE);
+    struct lfh_group *group = __atomic_exchange_n(&cache->pending, NULL, __ATOMIC_ACQUIRE);
+    while (group) {
+        /* Read the link first: once remote_free is empty the group may be pushed again. */
+        struct lfh_group *next = __atomic_load_n(&group->next_pending, __ATOMIC_RELAXED);
+        uint64_t freed = __atomic_exchange_n(&group->remote_free, 0, __ATOMIC_ACQUIRE);
+        __atomic_store_n(&group->local_free, group->local_free | freed, __ATOMIC_RELAXED);
+        if (!group->listed && group->local_free)
+            lfh_make_available(cache, group);
+        group = next;
     }
+}
+
+/* Only the cache's thread, in flight or holding the heap. */
+static void *cache_alloc(struct lfh_cache *cache, int bin, size_t size)
+{
+    if (!cache->available[bin]) {
+        if (!__atomic_load_n(&cache->pending, __ATOMIC_RELAXED))
+            return NULL;
+        drain_pending(cache);
+    }
+    return lfh_take_slot(cache, bin, size);
+}
+
+static void push_pending(struct lfh_cache *owner, struct lfh_group *group)
+{
+    struct lfh_group *head = __atomic_load_n(&owner->pending, __ATOMIC_RELAXED);
+    do
+        __atomic_store_n(&group->next_pending, head, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(&owner->pending, &head, group, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+}
+
+/* A free from a thread that does not own the group. */
+static BOOL remote_free(struct lfh_group *group, uint64_t bit)
+{
+    if (__atomic_load_n(&group->local_free, __ATOMIC_RELAXED) & bit)
+        return FALSE;
+    uint64_t previous = __atomic_fetch_or(&group->remote_free, bit, __ATOMIC_RELEASE);
+    if (previous & bit)
+        return FALSE;           /* already free: a double free changes nothing */
+    if (!previous)
+        push_pending(group->owner, group);
+    return TRUE;
+}
+
+static BOOL cache_free(struct lfh_cache *cache, struct lfh_group *group, unsigned index)
+{
+    if (group->owner != cache)
+        return remote_free(group, (uint64_t)1 << index);
+    return lfh_free_owned(cache, group, index);
 }
 
 void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags)
 {
-    struct lfh *lfh = __atomic_load_n(&heap->lfh, __ATOMIC_ACQUIRE);
-    struct lfh_affinity *affinity = my_affinity(lfh);
+    struct lfh_cache *cache = lfh_my_cache(heap);
+    if (__builtin_expect(!cache, 0) && !(cache = attach(heap)))
+        return NULL;
     bool serialize = !(flags & HEAP_NO_SERIALIZE);
-    if (!serialize || affinity_enter(affinity)) {
-        struct lfh_group *group = __atomic_load_n(&affinity->active[bin], __ATOMIC_ACQUIRE);
-        int index = group ? claim(group) : -1;
-        if (index >= 0)
-            lfh_set_slot_size(group, (unsigned)index, size);
+    if (!serialize || lfh_enter(heap, cache)) {
+        void *data = cache_alloc(cache, bin, size);
         if (serialize)
-            affinity_leave(affinity);
-        if (index >= 0)
-            return slot_data(group, (unsigned)index);
+            lfh_leave(cache);
+        if (data)
+            return data;
     }
     heap_enter(heap, flags);
-    void *data = alloc_locked(heap, affinity, bin, size);
+    void *data = cache_alloc(cache, bin, size);
+    if (!data && new_group(heap, cache, bin))
+        data = cache_alloc(cache, bin, size);
     heap_leave(heap, flags);
     return data;
 }
 
 BOOL lfh_free(struct heap *heap, struct lfh_group *group, unsigned index, DWORD flags)
 {
-    struct lfh_affinity *affinity = my_affinity(__atomic_load_n(&heap->lfh, __ATOMIC_ACQUIRE));
+    struct lfh_cache *cache = lfh_my_cache(heap);
+    if (__builtin_expect(!cache, 0))
+        cache = attach(heap);
     bool serialize = !(flags & HEAP_NO_SERIALIZE);
-    bool locked = serialize && !affinity_enter(affinity);
-    if (locked)
-        heap_enter(heap, flags);
-    uint64_t bit = (uint64_t)1 << index;
-    uint64_t previous = __atomic_fetch_or(&group->free_bits, bit, __ATOMIC_ACQ_REL);
-    if (serialize && !locked)
-        affinity_leave(affinity);
-    if (previous & bit) {
-        if (locked)
-            heap_leave(heap, flags);
-        return FALSE;           /* already free: a double free changes nothing */
+    if (cache && (!serialize || lfh_enter(heap, cache))) {
+        BOOL freed = cache_free(cache, group, index);
+        if (serialize)
+            lfh_leave(cache);
+        return freed;
     }
-    if (!previous) {
-        /* The group was full, so no list has it: offer it again. */
-        if (!locked)
-            heap_enter(heap, flags);
-        if (!group->listed) {
-            group->listed = TRUE;
-            group->next_partial = heap->lfh->partial[group->bin];
-            heap->lfh->partial[group->bin] = group;
-        }
-        locked = true;
-    }
-    if (locked)
-        heap_leave(heap, flags);
-    return TRUE;
+    heap_enter(heap, flags);
+    BOOL freed = cache ? cache_free(cache, group, index) : remote_free(group, (uint64_t)1 << index);
+    heap_leave(heap, flags);
+    return freed;
 }
 
-struct lfh_group *lfh_slot_group(const struct segment *segment, uintptr_t data, unsigned *index)
-{
-    if (data % HEAP_ALIGN || data < segment->first_block + LFH_GROUP_HEADER + HEAP_BLOCK_HEADER ||
-        data >= blocks_end(segment))
-        return NULL;
-    const struct block *header = block_of((void *)data);
-    if (header->type != BLOCK_SLOT || header->size > (uintptr_t)header - segment->first_block)
-        return NULL;
-    uintptr_t start = (uintptr_t)header - header->size;
-    if (start % HEAP_ALIGN || !busy_bit(segment, start))
-        return NULL;
-    const struct block *block = block_of((void *)start);
-    if (block->type != BLOCK_BUSY || !(__atomic_load_n(&block->flags, __ATOMIC_RELAXED) & BLOCK_FLAG_GROUP))
-        return NULL;
-    struct lfh_group *group = (struct lfh_group *)start;
-    size_t offset = data - start - LFH_GROUP_HEADER;
-    if (group->magic != GROUP_MAGIC || offset % group->stride || offset / group->stride >= group->count)
-        return NULL;
-    *index = (unsigned)(offset / group->stride);
-    return group;
-}
+/* ---- finding and checking slots ------------------------------------------ */
 
 bool lfh_validate_group(struct lfh_group *group)
 {
-    if (group->magic != GROUP_MAGIC || group->bin >= LFH_BINS || group->stride != bin_stride(group->bin) ||
-        group->count != group_slots(group->stride) ||
+    if (group->magic != GROUP_MAGIC || group->bin >= LFH_BINS || group->stride != BIN_STRIDE(group->bin) ||
+        group->count != group_slots(group->stride) || !group->owner ||
         block_of(group)->size < LFH_GROUP_HEADER + (size_t)group->count * group->stride ||
-        (__atomic_load_n(&group->free_bits, __ATOMIC_RELAXED) & ~all_slots(group->count)))
+        (free_slots(group) & ~all_slots(group->count)))
         return false;
     for (unsigned i = 0; i < group->count; i++) {
         const struct block *header = block_of(slot_data(group, i));
@@ -298,37 +370,37 @@ bool lfh_validate_group(struct lfh_group *group)
     return true;
 }
 
-/* With every affinity slot and the heap held: gives the groups no slot of
- * which is in use back to the back end, and rebuilds the partial lists. */
+/* ---- compaction ----------------------------------------------------------- */
+
+/* With the heap held and the front end locked: gives the groups no slot of
+ * which is in use back to the back end, and rebuilds the caches' lists. */
 size_t lfh_release_empty_groups(struct heap *heap)
 {
-    struct lfh *lfh = heap->lfh;
-    if (!lfh)
-        return 0;
-    size_t released = 0;
-    memset(lfh->partial, 0, sizeof(lfh->partial));
-    for (struct lfh_group *group = lfh->groups, *next; group; group = next) {
-        next = group->next;
-        uint64_t bits = __atomic_load_n(&group->free_bits, __ATOMIC_RELAXED);
-        if (bits == all_slots(group->count)) {
-            for (int i = 0; i < LFH_AFFINITIES; i++)
-                if (lfh->affinity[i].active[group->bin] == group)
-                    __atomic_store_n(&lfh->affinity[i].active[group->bin], NULL, __ATOMIC_RELAXED);
-            if (group->prev)
-                group->prev->next = group->next;
-            else
-                lfh->groups = group->next;
-            if (group->next)
-                group->next->prev = group->prev;
-            backend_free(heap, segment_at((uintptr_t)group), block_of(group));
-            released++;
-        } else {
-            group->listed = bits != 0;
-            if (bits) {
-                group->next_partial = lfh->partial[group->bin];
-                lfh->partial[group->bin] = group;
+    for (struct lfh_cache *cache = heap->caches; cache; cache = cache->next) {
+        drain_pending(cache);
+        memset(cache->available, 0, sizeof(cache->available));
+    }
+    struct lfh_group *empty = NULL;
+    for (struct segment *segment = heap->segments; segment; segment = segment->next) {
+        uintptr_t end = blocks_end(segment);
+        for (uintptr_t at = segment->first_block; at < end; at += ((struct block *)at)->size) {
+            struct block *block = (struct block *)at;
+            if (block->type != BLOCK_BUSY || !(block->flags & BLOCK_FLAG_GROUP))
+                continue;
+            struct lfh_group *group = (struct lfh_group *)(block + 1);
+            group->listed = 0;
+            if (group->local_free == all_slots(group->count)) {
+                group->next_available = empty;
+                empty = group;
+            } else if (group->local_free) {
+                lfh_make_available(group->owner, group);
             }
         }
+    }
+    size_t released = 0;
+    for (struct lfh_group *next; empty; empty = next, released++) {
+        next = empty->next_available;
+        backend_free(heap, segment_at((uintptr_t)empty), block_of(empty));
     }
     return released;
 }

@@ -13,27 +13,25 @@
 #include "fork.h"
 #include "heap.h"
 
-#define MAP_ADDRESS_BITS 47
-#define MAP_LEAF_BITS    16
-#define MAP_TOP_BITS     (MAP_ADDRESS_BITS - HEAP_GRANULE_SHIFT - MAP_LEAF_BITS)
+#define MAP_LEAF_BITS    HEAP_MAP_LEAF_BITS
 
-static uintptr_t *map_top[(size_t)1 << MAP_TOP_BITS];
+uintptr_t *heap_map_top[(size_t)1 << HEAP_MAP_TOP_BITS];
 static pthread_mutex_t map_grow_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(heap_map, map_grow_lock)
 
 static uintptr_t *map_leaf(size_t top, bool create)
 {
-    uintptr_t *leaf = __atomic_load_n(&map_top[top], __ATOMIC_ACQUIRE);
+    uintptr_t *leaf = __atomic_load_n(&heap_map_top[top], __ATOMIC_ACQUIRE);
     if (leaf || !create)
         return leaf;
     pthread_mutex_lock(&map_grow_lock);
-    leaf = map_top[top];
+    leaf = heap_map_top[top];
     if (!leaf) {
         void *mapped = mmap(NULL, sizeof(uintptr_t) << MAP_LEAF_BITS, PROT_READ | PROT_WRITE,
                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (mapped != MAP_FAILED) {
             leaf = mapped;
-            __atomic_store_n(&map_top[top], leaf, __ATOMIC_RELEASE);
+            __atomic_store_n(&heap_map_top[top], leaf, __ATOMIC_RELEASE);
         }
     }
     pthread_mutex_unlock(&map_grow_lock);
@@ -56,11 +54,3 @@ bool heap_map_set(uintptr_t base, size_t size, uintptr_t value)
     return true;
 }
 
-uintptr_t heap_map_get(uintptr_t address)
-{
-    if (address >> MAP_ADDRESS_BITS)
-        return 0;
-    uintptr_t granule = address >> HEAP_GRANULE_SHIFT;
-    uintptr_t *leaf = map_leaf(granule >> MAP_LEAF_BITS, false);
-    return leaf ? __atomic_load_n(&leaf[granule & ((1u << MAP_LEAF_BITS) - 1)], __ATOMIC_ACQUIRE) : 0;
-}
