@@ -209,6 +209,7 @@ static void create_process_heap(void)
     struct heap *heap = heap_create(0, 0, 0);
     if (!heap)
         return;
+    heap->process = true;
     pthread_mutex_lock(&heaps_lock);
     heap->list_next = heaps_first;
     if (heaps_first)
@@ -342,19 +343,35 @@ static inline struct heap *find_heap(HANDLE handle)
     return handle == known && known ? known : heap_from_handle(handle);
 }
 
-LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
+/* This thread's front-end cache of the heap, or NULL. */
+static inline struct lfh_cache *find_cache(const struct heap *heap)
 {
-    struct heap *heap = find_heap(handle);
+    return heap == __atomic_load_n(&process_heap, __ATOMIC_RELAXED) ? lfh_process_cache : lfh_my_cache(heap);
+}
+
+/* HeapAlloc but for the front end's common case, kept out of line so that
+ * the common case needs no stack frame. */
+static __attribute__((noinline)) void *alloc_slow(struct heap *heap, DWORD flags, SIZE_T size)
+{
     if (!heap) {
         SetLastError(ERROR_INVALID_HANDLE);
         return NULL;
     }
+    void *data = heap_alloc(heap, flags, size);
+    return data ? data : out_of_memory(flags);
+}
+
+LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
+{
+    struct heap *heap = find_heap(handle);
+    if (!heap)
+        return alloc_slow(NULL, flags, size);
     flags |= heap->flags & HEAP_CALL_FLAGS;
     /* The front end's common case: a slot from this thread's cache. */
     if (size <= LFH_MAX_SIZE && !(flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY))) {
         int bin = lfh_bin(size);
         struct lfh_cache *cache;
-        if (__atomic_load_n(&heap->bin_active[bin], __ATOMIC_RELAXED) && (cache = lfh_my_cache(heap)) &&
+        if (__atomic_load_n(&heap->bin_active[bin], __ATOMIC_RELAXED) && (cache = find_cache(heap)) &&
             lfh_enter(heap, cache)) {
             void *data = lfh_take_slot(cache, bin, size);
             lfh_leave(cache);
@@ -362,30 +379,18 @@ LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
                 return data;
         }
     }
-    void *data = heap_alloc(heap, flags, size);
-    return data ? data : out_of_memory(flags);
+    return alloc_slow(heap, flags, size);
 }
 
-BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
+/* HeapFree but for the front end's common case; group is the slot data is
+ * when not NULL. */
+static __attribute__((noinline)) BOOL free_slow(struct heap *heap, DWORD flags, void *data,
+                                                struct lfh_group *group, unsigned index)
 {
-    if (!data)
-        return TRUE;
-    struct heap *heap = find_heap(handle);
     if (!heap)
         return failure(ERROR_INVALID_HANDLE);
-    flags |= heap->flags & HEAP_CALL_FLAGS;
-    unsigned index;
-    struct lfh_group *group = lfh_find_slot(heap, data, &index);
-    if (group) {
-        /* The common case: a slot of one of this thread's groups. */
-        struct lfh_cache *cache = lfh_my_cache(heap);
-        if (cache && group->owner == cache && !(flags & HEAP_NO_SERIALIZE) && lfh_enter(heap, cache)) {
-            bool freed = lfh_free_owned(cache, group, index);
-            lfh_leave(cache);
-            return freed ? TRUE : failure(ERROR_INVALID_PARAMETER);
-        }
+    if (group)
         return lfh_free(heap, group, index, flags) ? TRUE : failure(ERROR_INVALID_PARAMETER);
-    }
     struct located where = heap_locate(heap, data);
     switch (where.kind) {
     case SLOT_BLOCK:
@@ -416,6 +421,28 @@ BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
         break;
     }
     return failure(ERROR_INVALID_PARAMETER);
+}
+
+BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
+{
+    if (!data)
+        return TRUE;
+    struct heap *heap = find_heap(handle);
+    if (!heap)
+        return free_slow(NULL, flags, data, NULL, 0);
+    flags |= heap->flags & HEAP_CALL_FLAGS;
+    unsigned index = 0;
+    struct lfh_group *group = lfh_find_slot(heap, data, &index);
+    if (group && !(flags & HEAP_NO_SERIALIZE)) {
+        /* The common case: a slot of one of this thread's groups. */
+        struct lfh_cache *cache = find_cache(heap);
+        if (cache && group->owner == cache && lfh_enter(heap, cache)) {
+            bool freed = lfh_free_owned(cache, group, index);
+            lfh_leave(cache);
+            return freed ? TRUE : failure(ERROR_INVALID_PARAMETER);
+        }
+    }
+    return free_slow(heap, flags, data, group, index);
 }
 
 /* Moves a block that cannot be resized in place. */

@@ -193,6 +193,7 @@ struct heap {
     uint32_t magic;
     DWORD flags;                /* HeapCreate options, plus HEAP_GROWABLE */
     uint64_t id;                /* unique among all heaps ever created */
+    bool process;               /* GetProcessHeap's */
     int lfh_locked;             /* atomic: HeapLock or HeapCompact excludes the front end */
     DWORD protect;              /* of its segments and large blocks */
     pthread_mutex_t lock;       /* recursive; the heap's critical section */
@@ -374,6 +375,8 @@ struct lfh_cache_ref {
 
 #define LFH_THREAD_CACHES 8     /* heaps a thread keeps a cache for at once */
 extern __thread struct lfh_cache_ref lfh_thread_caches[LFH_THREAD_CACHES] __attribute__((tls_model("initial-exec")));
+/* The process heap's (never destroyed, so no id to check), or NULL. */
+extern __thread struct lfh_cache *lfh_process_cache __attribute__((tls_model("initial-exec")));
 extern bool lfh_fences_needed;  /* no membarrier(2): both sides fence */
 
 static inline struct lfh_cache_ref *lfh_ref_of(const struct heap *heap)

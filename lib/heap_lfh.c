@@ -53,6 +53,7 @@ const uint32_t lfh_reciprocals[LFH_BINS] = {
 /* ---- the thread's caches ------------------------------------------------- */
 
 __thread struct lfh_cache_ref lfh_thread_caches[LFH_THREAD_CACHES] __attribute__((tls_model("initial-exec")));
+__thread struct lfh_cache *lfh_process_cache __attribute__((tls_model("initial-exec")));
 bool lfh_fences_needed;
 static __thread char thread_token __attribute__((tls_model("initial-exec")));
 static __thread bool thread_registered __attribute__((tls_model("initial-exec")));
@@ -75,6 +76,8 @@ static void abandon(struct heap *heap, void *cache)
 
 static void drop_ref(struct lfh_cache_ref *ref)
 {
+    if (ref->cache == lfh_process_cache)
+        lfh_process_cache = NULL;
     if (ref->cache)
         heap_if_alive((struct heap *)ref->heap, ref->heap_id, abandon, ref->cache);
     *ref = (struct lfh_cache_ref){ .heap = NULL };
@@ -136,6 +139,8 @@ static struct lfh_cache *attach(struct heap *heap)
     if (!cache)
         return NULL;
     *ref = (struct lfh_cache_ref){ .heap = heap, .heap_id = heap->id, .cache = cache };
+    if (heap->process)
+        lfh_process_cache = cache;
     if (!thread_registered) {
         thread_registered = true;
         pthread_setspecific(thread_exit_key, &thread_token);
