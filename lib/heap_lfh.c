@@ -36,7 +36,9 @@ static pthread_mutex_t lfh_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(lfh_pool, lfh_pool_lock)
 static struct pool lfh_pool = POOL_INIT(struct lfh_cache);
 
-#define GROUP_BYTES 0x20000u
+/* Small groups: a thread's groups are its own, and every bin of every thread
+ * holds one partly used. */
+#define GROUP_BYTES 0x4000u
 
 #define BIN_STRIDE(bin) \
     ((bin) < 31 ? ((bin) + 2u) * HEAP_ALIGN \
@@ -185,7 +187,7 @@ void lfh_fork_child(struct heap *heap)
 static unsigned group_slots(unsigned stride)
 {
     unsigned count = GROUP_BYTES / stride;
-    return count > LFH_GROUP_SLOTS ? LFH_GROUP_SLOTS : count;
+    return count > LFH_GROUP_SLOTS ? LFH_GROUP_SLOTS : count < 2 ? 2 : count;
 }
 
 static uint64_t all_slots(unsigned count)
