@@ -40,16 +40,26 @@ static struct pool lfh_pool = POOL_INIT(struct lfh_cache);
  * holds one partly used. */
 #define GROUP_BYTES 0x4000u
 
-#define BIN_STRIDE(bin) \
-    ((bin) < 31 ? ((bin) + 2u) * HEAP_ALIGN \
-                : (1u << (9 + ((bin) - 31) / 4)) + (((bin) - 31) % 4 + 1u) * (1u << (7 + ((bin) - 31) / 4)))
-/* offset / stride == offset * reciprocal >> 32 for every offset in a group
- * (offset * stride < 2^32). */
-#define RECIPROCAL(bin) (uint32_t)((((uint64_t)1 << 32) + BIN_STRIDE(bin) - 1) / BIN_STRIDE(bin))
-#define RECIPROCALS4(b) RECIPROCAL(b), RECIPROCAL(b + 1), RECIPROCAL(b + 2), RECIPROCAL(b + 3)
-#define RECIPROCALS16(b) RECIPROCALS4(b), RECIPROCALS4(b + 4), RECIPROCALS4(b + 8), RECIPROCALS4(b + 12)
+static unsigned bin_stride(int bin)
+{
+    if (bin < 31)
+        return (unsigned)(bin + 2) * HEAP_ALIGN;
+    unsigned log = 9 + (unsigned)(bin - 31) / 4, step = (unsigned)(bin - 31) % 4 + 1;
+    return (1u << log) + step * (1u << (log - 2));
+}
+
+/* ceil(2^32 / bin_stride(bin)): offset / stride == offset * that >> 32 for
+ * every offset in a group, since offset * stride < 2^32. */
 const uint32_t lfh_reciprocals[LFH_BINS] = {
-    RECIPROCALS16(0), RECIPROCALS16(16), RECIPROCALS16(32), RECIPROCAL(48), RECIPROCAL(49), RECIPROCAL(50),
+    0x08000000, 0x05555556, 0x04000000, 0x03333334, 0x02aaaaab, 0x02492493,
+    0x02000000, 0x01c71c72, 0x0199999a, 0x01745d18, 0x01555556, 0x013b13b2,
+    0x0124924a, 0x01111112, 0x01000000, 0x00f0f0f1, 0x00e38e39, 0x00d79436,
+    0x00cccccd, 0x00c30c31, 0x00ba2e8c, 0x00b21643, 0x00aaaaab, 0x00a3d70b,
+    0x009d89d9, 0x0097b426, 0x00924925, 0x008d3dcc, 0x00888889, 0x00842109,
+    0x00800000, 0x00666667, 0x00555556, 0x00492493, 0x00400000, 0x00333334,
+    0x002aaaab, 0x0024924a, 0x00200000, 0x0019999a, 0x00155556, 0x00124925,
+    0x00100000, 0x000ccccd, 0x000aaaab, 0x00092493, 0x00080000, 0x00066667,
+    0x00055556, 0x0004924a, 0x00040000,
 };
 
 /* ---- the thread's caches ------------------------------------------------- */
@@ -244,7 +254,7 @@ bool lfh_slot_busy(const struct lfh_group *group, unsigned index)
 /* The caller holds the heap. */
 static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, int bin)
 {
-    unsigned stride = BIN_STRIDE((unsigned)bin), count = group_slots(stride);
+    unsigned stride = bin_stride(bin), count = group_slots(stride);
     struct lfh_group *group = backend_alloc(heap, LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + (size_t)count * stride);
     if (!group)
         return NULL;
@@ -363,7 +373,7 @@ BOOL lfh_free(struct heap *heap, struct lfh_group *group, unsigned index, DWORD 
 
 bool lfh_validate_group(struct lfh_group *group)
 {
-    if (group->magic != GROUP_MAGIC || group->bin >= LFH_BINS || group->stride != BIN_STRIDE(group->bin) ||
+    if (group->magic != GROUP_MAGIC || group->bin >= LFH_BINS || group->stride != bin_stride(group->bin) ||
         group->count != group_slots(group->stride) || !group->owner ||
         block_of(group)->size < LFH_GROUP_HEADER + (size_t)group->count * group->stride ||
         (free_slots(group) & ~all_slots(group->count)))
