@@ -434,10 +434,10 @@ BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
     unsigned index = 0;
     struct lfh_group *group = lfh_find_slot(heap, data, &index);
     if (group && !(flags & HEAP_NO_SERIALIZE)) {
-        /* The common case: a slot of one of this thread's groups. */
+        /* The common case: a slot, freed without a lock. */
         struct lfh_cache *cache = find_cache(heap);
-        if (cache && group->owner == cache && lfh_enter(heap, cache)) {
-            bool freed = lfh_free_owned(cache, group, index);
+        if (cache && lfh_enter(heap, cache)) {
+            bool freed = group->owner == cache ? lfh_free_owned(cache, group, index) : lfh_free_remote(group, index);
             lfh_leave(cache);
             return freed ? TRUE : failure(ERROR_INVALID_PARAMETER);
         }

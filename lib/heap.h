@@ -291,6 +291,9 @@ bool lfh_try_activate(struct heap *heap, int bin);
 /* The caller holds no heap lock. */
 void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags);
 BOOL lfh_free(struct heap *heap, struct lfh_group *group, unsigned index, DWORD flags);
+/* In flight or holding the heap: a free from a thread whose cache does not
+ * own the group; FALSE when the slot is already free. */
+bool lfh_free_remote(struct lfh_group *group, unsigned index);
 bool lfh_slot_busy(const struct lfh_group *group, unsigned index);
 size_t lfh_slot_size(struct lfh_group *group, unsigned index);
 void lfh_set_slot_size(struct lfh_group *group, unsigned index, size_t size);

@@ -310,23 +310,23 @@ static void push_pending(struct lfh_cache *owner, struct lfh_group *group)
     while (!__atomic_compare_exchange_n(&owner->pending, &head, group, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
-/* A free from a thread that does not own the group. */
-static BOOL remote_free(struct lfh_group *group, uint64_t bit)
+bool lfh_free_remote(struct lfh_group *group, unsigned index)
 {
+    uint64_t bit = (uint64_t)1 << index;
     if (__atomic_load_n(&group->local_free, __ATOMIC_RELAXED) & bit)
-        return FALSE;
+        return false;
     uint64_t previous = __atomic_fetch_or(&group->remote_free, bit, __ATOMIC_RELEASE);
     if (previous & bit)
-        return FALSE;           /* already free: a double free changes nothing */
+        return false;           /* already free: a double free changes nothing */
     if (!previous)
         push_pending(group->owner, group);
-    return TRUE;
+    return true;
 }
 
 static BOOL cache_free(struct lfh_cache *cache, struct lfh_group *group, unsigned index)
 {
     if (group->owner != cache)
-        return remote_free(group, (uint64_t)1 << index);
+        return lfh_free_remote(group, index);
     return lfh_free_owned(cache, group, index);
 }
 
@@ -364,7 +364,7 @@ BOOL lfh_free(struct heap *heap, struct lfh_group *group, unsigned index, DWORD 
         return freed;
     }
     heap_enter(heap, flags);
-    BOOL freed = cache ? cache_free(cache, group, index) : remote_free(group, (uint64_t)1 << index);
+    BOOL freed = cache ? cache_free(cache, group, index) : lfh_free_remote(group, index);
     heap_leave(heap, flags);
     return freed;
 }
