@@ -95,14 +95,6 @@ struct heap *heap_from_handle(HANDLE handle)
     return heap == (struct heap *)base && heap->magic == HEAP_MAGIC ? heap : NULL;
 }
 
-void heap_if_alive(struct heap *heap, uint64_t id, void (*fn)(struct heap *, void *), void *argument)
-{
-    pthread_mutex_lock(&heaps_lock);
-    if (heap_from_handle(heap) == heap && heap->id == id)
-        fn(heap, argument);
-    pthread_mutex_unlock(&heaps_lock);
-}
-
 void heap_corruption_found(const void *data)
 {
     if (!__atomic_load_n(&terminate_on_corruption, __ATOMIC_RELAXED))
@@ -281,10 +273,9 @@ BOOL WINAPI HeapDestroy(HANDLE handle)
     else
         heaps_last = heap->list_prev;
     heaps_count--;
-    /* Dead before the list is let go: see heap_if_alive. */
-    heap->magic = HEAP_DEAD;
     pthread_mutex_unlock(&heaps_lock);
 
+    heap->magic = HEAP_DEAD;
     while (heap->large)
         large_free(heap, heap->large);
     lfh_destroy(heap);

@@ -175,6 +175,7 @@ struct lfh_cache {
     int in_flight;              /* atomic: the thread is inside a lock-free operation */
     uintptr_t thread;           /* atomic: the owning thread's token; 0 once it has exited */
     struct heap *heap;
+    uint64_t heap_id;           /* atomic; 0 once the heap is destroyed */
     struct lfh_group *pending;  /* atomic: groups that got remote frees since drained */
     struct lfh_cache *next;     /* every cache of the heap */
     struct lfh_group *available[LFH_BINS];  /* groups with local free slots, per bin */
@@ -280,11 +281,6 @@ struct block *backend_block(const struct segment *segment, uintptr_t data, bool 
 size_t backend_block_usable(const struct block *block);
 bool backend_validate_segment(const struct segment *segment, size_t *free_blocks);
 size_t backend_free_list_length(const struct heap *heap, size_t limit);
-
-/* heap.c: with the list of heaps held, so the heap cannot be destroyed
- * meanwhile, calls fn(heap, argument) if heap is still the live heap that
- * had that id. */
-void heap_if_alive(struct heap *heap, uint64_t id, void (*fn)(struct heap *, void *), void *argument);
 
 /* heap_lfh.c: the front end; its common paths are inline below. */
 bool lfh_try_activate(struct heap *heap, int bin);

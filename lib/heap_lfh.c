@@ -80,18 +80,18 @@ static uintptr_t my_token(void)
 }
 
 
-static void abandon(struct heap *heap, void *cache)
-{
-    (void)heap;
-    __atomic_store_n(&((struct lfh_cache *)cache)->thread, 0, __ATOMIC_RELEASE);
-}
-
+/* Leaves the cache to the next thread that comes to its heap.  The heap may
+ * be gone, and the cache with it (pool memory stays mapped): it is still
+ * ours only if it serves the same heap and names this thread, which nobody
+ * else changes while it does. */
 static void drop_ref(struct lfh_cache_ref *ref)
 {
-    if (ref->cache == lfh_process_cache)
+    struct lfh_cache *cache = ref->cache;
+    if (cache == lfh_process_cache)
         lfh_process_cache = NULL;
-    if (ref->cache)
-        heap_if_alive((struct heap *)ref->heap, ref->heap_id, abandon, ref->cache);
+    uintptr_t me = my_token();
+    if (cache && __atomic_load_n(&cache->heap_id, __ATOMIC_ACQUIRE) == ref->heap_id)
+        __atomic_compare_exchange_n(&cache->thread, &me, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     *ref = (struct lfh_cache_ref){ .heap = NULL };
 }
 
@@ -141,6 +141,7 @@ static struct lfh_cache *attach(struct heap *heap)
         if (cache) {
             memset(cache, 0, sizeof(*cache));
             cache->heap = heap;
+            __atomic_store_n(&cache->heap_id, heap->id, __ATOMIC_RELEASE);
             cache->next = heap->caches;
             heap->caches = cache;
         }
@@ -222,6 +223,7 @@ void lfh_destroy(struct heap *heap)
     pthread_mutex_lock(&lfh_pool_lock);
     while (heap->caches) {
         struct lfh_cache *next = heap->caches->next;
+        __atomic_store_n(&heap->caches->heap_id, 0, __ATOMIC_RELAXED);
         pool_free(&lfh_pool, heap->caches);
         heap->caches = next;
     }

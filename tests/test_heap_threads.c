@@ -423,6 +423,33 @@ START_TEST(a_new_heap_at_a_dead_heaps_address)
 }
 END_TEST
 
+START_TEST(more_heaps_than_a_thread_keeps_caches_for)
+{
+    /* A thread keeps caches for a few heaps at once; going round more of
+     * them hands caches back and takes them up again. */
+    enum { HEAPS = 20, BLOCKS = 30 };
+    HANDLE heaps[HEAPS];
+    void *blocks[HEAPS][BLOCKS];
+    for (int h = 0; h < HEAPS; h++)
+        heaps[h] = front_end_heap();
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < BLOCKS; i++)
+            for (int h = 0; h < HEAPS; h++)
+                ck_assert_ptr_nonnull(blocks[h][i] = HeapAlloc(heaps[h], 0, SMALL));
+        for (int h = 0; h < HEAPS; h++)
+            ck_assert_int_eq(busy_blocks(heaps[h]), BLOCKS);
+        for (int i = 0; i < BLOCKS; i++)
+            for (int h = HEAPS; h-- > 0;)
+                ck_assert(HeapFree(heaps[h], 0, blocks[h][i]));
+    }
+    for (int h = 0; h < HEAPS; h++) {
+        ck_assert_int_eq(busy_blocks(heaps[h]), 0);
+        ck_assert(HeapValidate(heaps[h], 0, NULL));
+        ck_assert(HeapDestroy(heaps[h]));
+    }
+}
+END_TEST
+
 static void *create_process_heap(void *argument)
 {
     *(HANDLE *)argument = GetProcessHeap();
@@ -457,6 +484,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, double_frees_here_and_there);
     tcase_add_test(cases, dead_threads_hand_their_caches_on);
     tcase_add_test(cases, a_new_heap_at_a_dead_heaps_address);
+    tcase_add_test(cases, more_heaps_than_a_thread_keeps_caches_for);
     suite_add_tcase(suite, cases);
     return suite;
 }
