@@ -357,8 +357,8 @@ LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
     struct heap *heap = find_heap(handle);
     if (!heap)
         return alloc_slow(NULL, flags, size);
-    flags |= heap->flags & HEAP_CALL_FLAGS;
-    /* The front end's common case: a slot from this thread's cache. */
+    /* The front end's common case: a slot from this thread's cache (an
+     * unserialized heap has no front end). */
     if (size <= LFH_MAX_SIZE && !(flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY))) {
         int bin = lfh_bin(size);
         struct lfh_cache *cache;
@@ -370,7 +370,7 @@ LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
                 return data;
         }
     }
-    return alloc_slow(heap, flags, size);
+    return alloc_slow(heap, flags | (heap->flags & HEAP_CALL_FLAGS), size);
 }
 
 /* HeapFree but for the front end's common case; group is the slot data is
@@ -421,9 +421,9 @@ BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
     struct heap *heap = find_heap(handle);
     if (!heap)
         return free_slow(NULL, flags, data, NULL, 0);
-    flags |= heap->flags & HEAP_CALL_FLAGS;
     unsigned index = 0;
     struct lfh_group *group = lfh_find_slot(heap, data, &index);
+    /* (An unserialized heap has no slots.) */
     if (group && !(flags & HEAP_NO_SERIALIZE)) {
         /* The common case: a slot, freed without a lock. */
         struct lfh_cache *cache = find_cache(heap);
@@ -433,7 +433,7 @@ BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
             return freed ? TRUE : failure(ERROR_INVALID_PARAMETER);
         }
     }
-    return free_slow(heap, flags, data, group, index);
+    return free_slow(heap, flags | (heap->flags & HEAP_CALL_FLAGS), data, group, index);
 }
 
 /* Moves a block that cannot be resized in place. */

@@ -196,6 +196,7 @@ struct heap {
     uint64_t id;                /* unique among all heaps ever created */
     bool process;               /* GetProcessHeap's */
     int lfh_locked;             /* atomic: HeapLock or HeapCompact excludes the front end */
+    bool lfh_serialized;        /* no membarrier: lfh_locked stays set */
     DWORD protect;              /* of its segments and large blocks */
     pthread_mutex_t lock;       /* recursive; the heap's critical section */
     unsigned hold_depth;        /* HeapLock nesting of the lock's owner */
@@ -314,8 +315,13 @@ bool heap_validate_all(struct heap *heap);
 
 /* ---- the front end's common paths ---------------------------------------- */
 
+#define LFH_TABLE_SIZES 1024
+extern const uint8_t lfh_small_bins[(LFH_TABLE_SIZES + 23) / 16 + 1];
+
 static inline int lfh_bin(size_t size)
 {
+    if (size <= LFH_TABLE_SIZES)
+        return lfh_small_bins[(size + 23) / 16];
     size_t stride = block_size_for(size);
     if (stride <= 512)
         return (int)(stride / HEAP_ALIGN) - 2;
@@ -376,7 +382,6 @@ struct lfh_cache_ref {
 extern __thread struct lfh_cache_ref lfh_thread_caches[LFH_THREAD_CACHES] __attribute__((tls_model("initial-exec")));
 /* The process heap's (never destroyed, so no id to check), or NULL. */
 extern __thread struct lfh_cache *lfh_process_cache __attribute__((tls_model("initial-exec")));
-extern bool lfh_fences_needed;  /* no membarrier(2): both sides fence */
 
 static inline struct lfh_cache_ref *lfh_ref_of(const struct heap *heap)
 {
@@ -395,10 +400,7 @@ static inline struct lfh_cache *lfh_my_cache(const struct heap *heap)
 static inline bool lfh_enter(const struct heap *heap, struct lfh_cache *cache)
 {
     __atomic_store_n(&cache->in_flight, 1, __ATOMIC_RELAXED);
-    if (__builtin_expect(__atomic_load_n(&lfh_fences_needed, __ATOMIC_RELAXED), 0))
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    else
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);    /* the locker's membarrier orders it */
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);        /* the locker's membarrier orders it */
     if (__builtin_expect(!__atomic_load_n(&heap->lfh_locked, __ATOMIC_ACQUIRE), 1))
         return true;
     __atomic_store_n(&cache->in_flight, 0, __ATOMIC_RELEASE);

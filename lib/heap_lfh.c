@@ -19,7 +19,9 @@
  * marks its cache in flight, then reads the heap's lfh_locked word, and
  * takes the heap lock instead when that is set; the locker sets the word,
  * makes every thread's stores visible with one membarrier(2), and waits for
- * the caches in flight.  Without membarrier each side issues a full fence. */
+ * the caches in flight.  Without membarrier (Linux before 4.14, or a seccomp
+ * filter) the word stays set for good, and the front end runs under the heap
+ * lock. */
 #include "config.h"
 
 #include <sched.h>
@@ -62,17 +64,25 @@ const uint32_t lfh_reciprocals[LFH_BINS] = {
     0x00055556, 0x0004924a, 0x00040000,
 };
 
+/* lfh_bin of sizes up to LFH_TABLE_SIZES, by (size + 23) / 16. */
+const uint8_t lfh_small_bins[(LFH_TABLE_SIZES + 23) / 16 + 1] = {
+    0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+    14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+    30, 31, 31, 31, 31, 31, 31, 31, 31, 32, 32, 32, 32, 32, 32, 32,
+    32, 33, 33, 33, 33, 33, 33, 33, 33, 34, 34, 34, 34, 34, 34, 34,
+    34, 35,
+};
+
 /* ---- the thread's caches ------------------------------------------------- */
 
 __thread struct lfh_cache_ref lfh_thread_caches[LFH_THREAD_CACHES] __attribute__((tls_model("initial-exec")));
 __thread struct lfh_cache *lfh_process_cache __attribute__((tls_model("initial-exec")));
-bool lfh_fences_needed;
 static __thread char thread_token __attribute__((tls_model("initial-exec")));
 static __thread bool thread_registered __attribute__((tls_model("initial-exec")));
 
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 static pthread_key_t thread_exit_key;
-static bool membarrier_registered;
+static bool membarrier_registered;     /* this process may use MEMBARRIER_CMD_PRIVATE_EXPEDITED */
 
 static uintptr_t my_token(void)
 {
@@ -113,14 +123,21 @@ static void setup(void)
 {
     pthread_key_create(&thread_exit_key, thread_exit);
     membarrier_registered = register_membarrier();
-    __atomic_store_n(&lfh_fences_needed, !membarrier_registered, __ATOMIC_RELAXED);
+}
+
+/* The caller holds the heap: without membarrier, keep the fast paths out. */
+static void serialize_without_membarrier(struct heap *heap)
+{
+    if (!membarrier_registered && !heap->lfh_serialized) {
+        heap->lfh_serialized = true;
+        lfh_lock_all(heap);
+    }
 }
 
 /* Every thread's stores before this are visible to the caller after it. */
 static void barrier_all_threads(void)
 {
-    if (__atomic_load_n(&lfh_fences_needed, __ATOMIC_RELAXED) ||
-        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+    if (!membarrier_registered || syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
@@ -182,8 +199,8 @@ void lfh_fork_child(struct heap *heap)
 {
     if (!heap) {
         /* A child does not inherit the registration. */
-        if (membarrier_registered && !register_membarrier())
-            __atomic_store_n(&lfh_fences_needed, true, __ATOMIC_RELAXED);
+        if (membarrier_registered)
+            membarrier_registered = register_membarrier();
         return;
     }
     for (struct lfh_cache *cache = heap->caches; cache; cache = cache->next) {
@@ -191,6 +208,8 @@ void lfh_fork_child(struct heap *heap)
         if (cache->thread != my_token())
             cache->thread = 0;
     }
+    if (heap->caches)
+        serialize_without_membarrier(heap);
 }
 
 /* ---- bins and groups ----------------------------------------------------- */
@@ -213,6 +232,8 @@ bool lfh_try_activate(struct heap *heap, int bin)
         heap->bin_allocations[bin]++;
         return false;
     }
+    pthread_once(&setup_once, setup);
+    serialize_without_membarrier(heap);
     __atomic_store_n(&heap->compat, 2, __ATOMIC_RELAXED);
     __atomic_store_n(&heap->bin_active[bin], 1, __ATOMIC_RELEASE);
     return true;
