@@ -181,6 +181,13 @@ struct lfh_cache {
     struct lfh_group *available[LFH_BINS];  /* groups with local free slots, per bin */
 };
 
+/* Bit i set: slot i is free (read without the owner's help). */
+static inline uint64_t lfh_free_slots(const struct lfh_group *group)
+{
+    return __atomic_load_n(&group->local_free, __ATOMIC_RELAXED) |
+           __atomic_load_n(&group->remote_free, __ATOMIC_ACQUIRE);
+}
+
 static inline void *slot_data(struct lfh_group *group, unsigned index)
 {
     return (char *)group + LFH_GROUP_HEADER + (size_t)index * group->stride;

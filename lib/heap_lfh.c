@@ -262,15 +262,9 @@ size_t lfh_slot_size(struct lfh_group *group, unsigned index)
     return group->stride - HEAP_BLOCK_HEADER - __atomic_load_n(&header->tail, __ATOMIC_RELAXED);
 }
 
-static uint64_t free_slots(const struct lfh_group *group)
-{
-    return __atomic_load_n(&group->local_free, __ATOMIC_RELAXED) |
-           __atomic_load_n(&group->remote_free, __ATOMIC_ACQUIRE);
-}
-
 bool lfh_slot_busy(const struct lfh_group *group, unsigned index)
 {
-    return !((free_slots(group) >> index) & 1);
+    return !((lfh_free_slots(group) >> index) & 1);
 }
 
 
@@ -399,7 +393,7 @@ bool lfh_validate_group(struct lfh_group *group)
     if (group->magic != GROUP_MAGIC || group->bin >= LFH_BINS || group->stride != bin_stride(group->bin) ||
         group->count != group_slots(group->stride) || !group->owner ||
         block_of(group)->size < LFH_GROUP_HEADER + (size_t)group->count * group->stride ||
-        (free_slots(group) & ~all_slots(group->count)))
+        (lfh_free_slots(group) & ~all_slots(group->count)))
         return false;
     for (unsigned i = 0; i < group->count; i++) {
         const struct block *header = block_of(slot_data(group, i));
