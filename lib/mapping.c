@@ -928,6 +928,10 @@ BOOL view_commit(struct vm_allocation *allocation, uintptr_t start, uintptr_t en
     if (access_of(protect) & ~view_access(view->protect))
         return failure(ERROR_INVALID_PARAMETER);
     sync_commits(allocation, view);
+    /* The section's record follows the commit: a commit that fails must
+     * not show in the other views. */
+    if (!vm_change(allocation, start, end - start, MEM_COMMIT, protect))
+        return FALSE;
     if (section_reserves(section)) {
         uint64_t *bitmap = section_bitmap(section);
         size_t page = page_size();
@@ -937,7 +941,7 @@ BOOL view_commit(struct vm_allocation *allocation, uintptr_t start, uintptr_t en
         }
         __atomic_add_fetch(section_generation(section), 1, __ATOMIC_ACQ_REL);
     }
-    return vm_change(allocation, start, end - start, MEM_COMMIT, protect);
+    return TRUE;
 }
 
 /* Turns the shared pages of [start, end) into private copy-on-write pages
