@@ -24,6 +24,7 @@
 #include "region.h"
 #include "sysinfo.h"
 #include "watch.h"
+#include "inject.h"
 
 enum fault_kind { FAULT_VIOLATION, FAULT_GUARD, FAULT_RETRY };
 

@@ -26,6 +26,7 @@
 #include "file.h"
 #include "path.h"
 #include "wide.h"
+#include "inject.h"
 
 /* The share-mode lock bytes: right i is held at SHARE_LOCKS + i, and refused
  * at SHARE_LOCKS + 3 + i. */

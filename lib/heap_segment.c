@@ -16,6 +16,7 @@
 
 #include "fork.h"
 #include "heap.h"
+#include "inject.h"
 
 #define SEGMENT_CACHE_COUNT     16
 #define SEGMENT_CACHE_BYTES     ((size_t)32 << 20)  /* committed bytes kept */

@@ -38,6 +38,7 @@
 #include "region.h"
 #include "sysinfo.h"
 #include "wide.h"
+#include "inject.h"
 
 #define BACKING_PAGEFILE 0
 #define BACKING_FILE     1

@@ -99,6 +99,10 @@ suite)
 for program in "$top"/tests/test_*; do
     [ -x "$program" ] && [ -f "$program" ] || continue
     case "$program" in *.o|*.log|*.trs) continue ;; esac
+    # The fault-injection sweep compares mappings and malloc'ed bytes before
+    # and after: under the shim malloc is the library, so the test's own
+    # allocations move them (and the injected failures hit them).
+    case "$program" in */test_inject) continue ;; esac
     ran=$((ran + 1))
     if (cd "$top" && under_shim "$program") >"$work/suite.out" 2>&1; then
         echo "PASS $(basename "$program") under the shim"
