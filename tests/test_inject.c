@@ -34,7 +34,7 @@ __attribute__((constructor)) static void without_malloc_cache(int argc, char **a
     (void)argc;
     const char *preload = getenv("LD_PRELOAD");
     if (preload && strstr(preload, "libw32mem-preload")) {
-        puts("SKIP: under the shim malloc is the library being swept");
+        fputs("SKIP: under the shim malloc is the library being swept\n", stderr);
         _exit(77);
     }
     if (getenv("W32MEM_INJECT_NO_TCACHE"))
