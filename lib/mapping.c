@@ -31,6 +31,7 @@
 #include "fork.h"
 #include "compat.h"
 #include "error.h"
+#include "exception.h"
 #include "file.h"
 #include "handle.h"
 #include "mapping.h"
@@ -776,6 +777,18 @@ BOOL view_is_stale(const struct vm_allocation *allocation)
             __atomic_load_n(section_generation(view->section), __ATOMIC_ACQUIRE) != view->generation);
 }
 
+int view_committed_elsewhere(const struct vm_allocation *allocation, uintptr_t page)
+{
+    if (!view_is_mapping(allocation))
+        return -1;
+    const struct view *view = allocation->owner;
+    if (!section_reserves(view->section))
+        return -1;
+    uint64_t index = (view->offset + (page - allocation->base)) / page_size();
+    uint64_t word = __atomic_load_n(&section_bitmap(view->section)[index / 64], __ATOMIC_ACQUIRE);
+    return (word >> (index % 64)) & 1 ? vm_kernel_protection(view->protect) : -1;
+}
+
 void view_refresh(uintptr_t address)
 {
     vm_lock_shared();
@@ -858,6 +871,9 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE handle, DWORD desired_access, DWORD offset_
         .kernel_flags = copy ? MAP_PRIVATE : MAP_SHARED, .protect = protect,
         .commit = !section_reserves(section), .owner = record,
     };
+    /* Pages other views commit later are brought in on first touch. */
+    if (section_reserves(section))
+        faults_install();
     vm_lock_exclusive();
     struct vm_allocation *allocation = vm_map_view(&request);
     if (allocation)
