@@ -3,6 +3,11 @@
  * --enable-fault-injection. */
 #include "config.h"
 
+/* Built only with the switch, but linted in every configuration. */
+#ifndef W32MEM_FAULT_INJECTION
+#define W32MEM_FAULT_INJECTION 1
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
