@@ -12,6 +12,7 @@
 
 #include "fork.h"
 #include "heap.h"
+#include "inject.h"
 
 #define MAP_LEAF_BITS    HEAP_MAP_LEAF_BITS
 
