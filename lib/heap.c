@@ -327,17 +327,19 @@ static void *heap_alloc(struct heap *heap, DWORD flags, size_t size)
     return data;
 }
 
-/* The process heap without a call: the handle malloc passes every time. */
-static inline struct heap *find_heap(HANDLE handle)
+/* The heap of a handle, or NULL, and this thread's front-end cache of it,
+ * or NULL: for the process heap, the handle malloc passes every time, two
+ * loads and no call. */
+static inline struct heap *find_heap_and_cache(HANDLE handle, struct lfh_cache **cache)
 {
     struct heap *known = __atomic_load_n(&process_heap, __ATOMIC_RELAXED);
-    return handle == known && known ? known : heap_from_handle(handle);
-}
-
-/* This thread's front-end cache of the heap, or NULL. */
-static inline struct lfh_cache *find_cache(const struct heap *heap)
-{
-    return heap == __atomic_load_n(&process_heap, __ATOMIC_RELAXED) ? lfh_process_cache : lfh_my_cache(heap);
+    if (__builtin_expect(handle == known && known, 1)) {
+        *cache = lfh_process_cache;
+        return known;
+    }
+    struct heap *heap = heap_from_handle(handle);
+    *cache = heap ? lfh_my_cache(heap) : NULL;
+    return heap;
 }
 
 /* HeapAlloc but for the front end's common case, kept out of line so that
@@ -354,16 +356,16 @@ static __attribute__((noinline)) void *alloc_slow(struct heap *heap, DWORD flags
 
 LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
 {
-    struct heap *heap = find_heap(handle);
+    struct lfh_cache *cache;
+    struct heap *heap = find_heap_and_cache(handle, &cache);
     if (!heap)
         return alloc_slow(NULL, flags, size);
     /* The front end's common case: a slot from this thread's cache (an
-     * unserialized heap has no front end). */
-    if (size <= LFH_MAX_SIZE && !(flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY))) {
+     * unserialized heap has no front end; a bin that is not switched on
+     * has no groups, so the cache has no slot of it). */
+    if (cache && size <= LFH_MAX_SIZE && !(flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY))) {
         int bin = lfh_bin(size);
-        struct lfh_cache *cache;
-        if (__atomic_load_n(&heap->bin_active[bin], __ATOMIC_RELAXED) && (cache = find_cache(heap)) &&
-            lfh_enter(heap, cache)) {
+        if (lfh_enter(heap, cache)) {
             void *data = lfh_take_slot(cache, bin, size);
             lfh_leave(cache);
             if (data)
@@ -418,7 +420,8 @@ BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
 {
     if (!data)
         return TRUE;
-    struct heap *heap = find_heap(handle);
+    struct lfh_cache *cache;
+    struct heap *heap = find_heap_and_cache(handle, &cache);
     if (!heap)
         return free_slow(NULL, flags, data, NULL, 0);
     unsigned index = 0;
@@ -426,7 +429,6 @@ BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
     /* (An unserialized heap has no slots.) */
     if (group && !(flags & HEAP_NO_SERIALIZE)) {
         /* The common case: a slot, freed without a lock. */
-        struct lfh_cache *cache = find_cache(heap);
         if (cache && lfh_enter(heap, cache)) {
             bool freed = group->owner == cache ? lfh_free_owned(cache, group, index) : lfh_free_remote(group, index);
             lfh_leave(cache);
