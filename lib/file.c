@@ -89,10 +89,43 @@ static BOOL byte_held(int fd, off_t byte)
     return lock.l_type != F_UNLCK;
 }
 
-static BOOL hold_byte(int fd, off_t byte)
+/* The share-mode bytes as a bit set (bit i is byte SHARE_LOCKS + i), taken
+ * a run of adjacent bytes at a time: one system call per run, usually one
+ * run in all. */
+static BOOL next_run(unsigned bytes, int *start, int *count)
 {
-    struct flock lock = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
-    return fcntl(fd, F_OFD_SETLK, &lock) == 0;
+    int at = *start + *count;
+    while (at < 2 * RIGHTS && !(bytes & (1u << at)))
+        at++;
+    if (at >= 2 * RIGHTS)
+        return FALSE;
+    int end = at;
+    while (end < 2 * RIGHTS && (bytes & (1u << end)))
+        end++;
+    *start = at;
+    *count = end - at;
+    return TRUE;
+}
+
+/* Whether another open file description holds a lock on any of the bytes. */
+static BOOL any_held(int fd, unsigned bytes)
+{
+    for (int start = 0, count = 0; next_run(bytes, &start, &count);) {
+        struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = SHARE_LOCKS + start,
+                              .l_len = count };
+        if (fcntl(fd, F_OFD_GETLK, &lock) == 0 && lock.l_type != F_UNLCK)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void hold_bytes(int fd, unsigned bytes)
+{
+    for (int start = 0, count = 0; next_run(bytes, &start, &count);) {
+        struct flock lock = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = SHARE_LOCKS + start,
+                              .l_len = count };
+        fcntl(fd, F_OFD_SETLK, &lock);
+    }
 }
 
 /* Admits an open with the given rights and refusals against every other open
@@ -100,21 +133,12 @@ static BOOL hold_byte(int fd, off_t byte)
 static BOOL admit_share(int fd, unsigned rights, unsigned refused)
 {
     flock(fd, LOCK_EX);
-    BOOL admitted = TRUE;
-    for (int i = 0; i < RIGHTS && admitted; i++) {
-        if ((rights & (1u << i)) && byte_held(fd, SHARE_LOCKS + RIGHTS + i))
-            admitted = FALSE;
-        if ((refused & (1u << i)) && byte_held(fd, SHARE_LOCKS + i))
-            admitted = FALSE;
-    }
+    /* Conflicts: someone refusing a right we want, or having one we refuse. */
+    BOOL admitted = !any_held(fd, rights << RIGHTS | refused);
     /* A descriptor that cannot take read locks (opened write-only) takes
      * part in the check but cannot be seen by later opens. */
-    for (int i = 0; i < RIGHTS && admitted; i++) {
-        if (rights & (1u << i))
-            hold_byte(fd, SHARE_LOCKS + i);
-        if (refused & (1u << i))
-            hold_byte(fd, SHARE_LOCKS + RIGHTS + i);
-    }
+    if (admitted)
+        hold_bytes(fd, refused << RIGHTS | rights);
     flock(fd, LOCK_UN);
     return admitted ? TRUE : failure(ERROR_SHARING_VIOLATION);
 }
