@@ -2,8 +2,10 @@
  *
  * A fault on one of the library's pages is first checked against what the
  * library itself keeps inaccessible: the first touch of a guard page (which
- * then loses its guard and raises STATUS_GUARD_PAGE_VIOLATION once), and the
- * first write to a write-watched page (recorded, then let through).  Every
+ * then loses its guard and raises STATUS_GUARD_PAGE_VIOLATION once), the
+ * first write to a write-watched page (recorded, then let through), and a
+ * page of a SEC_RESERVE view that another view of the section (in any
+ * process) has committed (made accessible, then let through).  Every
  * other fault is an access violation for the vectored handlers, then the
  * unhandled-exception filter, then whatever handler the program had before
  * (or the default action, which ends the process).
@@ -21,6 +23,7 @@
 #include <ucontext.h>
 
 #include "exception.h"
+#include "mapping.h"
 #include "region.h"
 #include "sysinfo.h"
 #include "watch.h"
@@ -100,7 +103,12 @@ static enum fault_kind classify(uintptr_t address, ULONG_PTR access)
     if (!vm_lock_shared_in_signal())
         return FAULT_VIOLATION;
     struct vm_run *run = vm_run_at(address);
-    if (!run || run->state != MEM_COMMIT) {
+    if (run && run->state != MEM_COMMIT) {
+        int protection = view_fault_commit(run->allocation, page_down(address));
+        vm_unlock();
+        return protection >= 0 && access_allowed(protection, access) ? FAULT_RETRY : FAULT_VIOLATION;
+    }
+    if (!run) {
         vm_unlock();
         return FAULT_VIOLATION;
     }

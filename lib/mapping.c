@@ -32,6 +32,7 @@
 #include "fork.h"
 #include "compat.h"
 #include "error.h"
+#include "exception.h"
 #include "file.h"
 #include "handle.h"
 #include "mapping.h"
@@ -751,6 +752,22 @@ static void sync_commits(struct vm_allocation *allocation, struct view *view)
     view->generation = generation;
 }
 
+int view_fault_commit(const struct vm_allocation *allocation, uintptr_t page)
+{
+    if (!view_is_mapping(allocation))
+        return -1;
+    const struct view *view = allocation->owner;
+    const struct section *section = view->section;
+    if (!section_reserves(section))
+        return -1;
+    uint64_t index = (view->offset + (page - allocation->base)) / page_size();
+    if (!((__atomic_load_n(&section_bitmap(section)[index / 64], __ATOMIC_ACQUIRE) >> (index % 64)) & 1))
+        return -1;
+    /* The protection sync_commits gives such a page. */
+    int protection = vm_kernel_protection(view->protect);
+    return mprotect((void *)page, page_size(), protection) == 0 ? protection : -1;
+}
+
 /* Copy-on-write pages that have been written: present (or swapped) and no
  * longer the file's page, as /proc/self/pagemap tells. */
 static BOOL page_was_copied(int pagemap, uintptr_t address)
@@ -880,6 +897,10 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE handle, DWORD desired_access, DWORD offset_
         .kernel_flags = copy ? MAP_PRIVATE : MAP_SHARED, .protect = protect,
         .commit = !section_reserves(section), .owner = record,
     };
+    /* Pages committed through another view, perhaps in another process,
+     * become accessible here at their first touch. */
+    if (section_reserves(section))
+        faults_install();
     vm_lock_exclusive();
     struct vm_allocation *allocation = vm_map_view(&request);
     if (allocation)
