@@ -406,24 +406,18 @@ static BOOL split_range(struct vm_allocation *allocation, uintptr_t start, uintp
 
 /* --- Changes -------------------------------------------------------------- */
 
-/* An allocation record with room for its first run, or NULL with the last
+/* An allocation record (which holds its first run), or NULL with the last
  * error set. */
-static struct vm_allocation *new_allocation(struct vm_run **run)
+static struct vm_allocation *new_allocation(void)
 {
     struct vm_allocation *allocation = pool_alloc(&allocation_pool);
-    *run = allocation ? pool_alloc(&run_pool) : NULL;
-    if (!*run) {
-        if (allocation)
-            pool_free(&allocation_pool, allocation);
+    if (!allocation)
         failure(ERROR_NOT_ENOUGH_MEMORY);
-        return NULL;
-    }
     return allocation;
 }
 
-static void discard_allocation(struct vm_allocation *allocation, struct vm_run *run, DWORD error)
+static void discard_allocation(struct vm_allocation *allocation, DWORD error)
 {
-    pool_free(&run_pool, run);
     pool_free(&allocation_pool, allocation);
     failure(error);
 }
@@ -435,8 +429,7 @@ struct vm_allocation *vm_allocate(const struct vm_request *request)
         failure(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
-    struct vm_run *run;
-    struct vm_allocation *allocation = new_allocation(&run);
+    struct vm_allocation *allocation = new_allocation();
     if (!allocation)
         return NULL;
 
@@ -472,6 +465,7 @@ struct vm_allocation *vm_allocate(const struct vm_request *request)
         .base = base, .size = request->size, .mapped_size = mapped_size,
         .protect = request->protect, .type = MEM_PRIVATE, .flags = request->flags,
     };
+    struct vm_run *run = &allocation->first_run;
     *run = (struct vm_run){
         .start = base, .size = request->size,
         .state = request->commit ? MEM_COMMIT : MEM_RESERVE,
@@ -494,7 +488,7 @@ struct vm_allocation *vm_allocate(const struct vm_request *request)
 unmap:
     munmap((void *)base, mapped_size);
 discard:
-    discard_allocation(allocation, run, error);
+    discard_allocation(allocation, error);
     return NULL;
 }
 
@@ -522,23 +516,23 @@ static struct vm_allocation *map_view_over_reservation(const struct vm_view_requ
 static struct vm_allocation *map_view_in_place(const struct vm_view_request *request,
                                                const struct kernel_mapping *mapping)
 {
-    struct vm_run *run;
-    struct vm_allocation *allocation = new_allocation(&run);
+    struct vm_allocation *allocation = new_allocation();
     if (!allocation)
         return NULL;
     struct vm_request where = { .base = request->base, .size = request->size };
     uintptr_t base = place(&where, request->size, mapping);
     if (!base) {
-        discard_allocation(allocation, run, errno == EEXIST ? ERROR_INVALID_ADDRESS : error_from_errno(errno));
+        discard_allocation(allocation, errno == EEXIST ? ERROR_INVALID_ADDRESS : error_from_errno(errno));
         return NULL;
     }
     *allocation = (struct vm_allocation){
         .base = base, .size = request->size, .mapped_size = request->size, .protect = request->protect,
     };
+    struct vm_run *run = &allocation->first_run;
     *run = (struct vm_run){ .start = base, .size = request->size, .state = MEM_RESERVE, .allocation = allocation };
     if (addrmap_insert(&runs, base, run) < 0) {
         munmap((void *)base, request->size);
-        discard_allocation(allocation, run, ERROR_NOT_ENOUGH_MEMORY);
+        discard_allocation(allocation, ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
     return allocation;
