@@ -2,10 +2,8 @@
  *
  * A fault on one of the library's pages is first checked against what the
  * library itself keeps inaccessible: the first touch of a guard page (which
- * then loses its guard and raises STATUS_GUARD_PAGE_VIOLATION once), the
- * first write to a write-watched page (recorded, then let through), and a
- * page of a SEC_RESERVE view that another view of the section (in any
- * process) has committed (made accessible, then let through).  Every
+ * then loses its guard and raises STATUS_GUARD_PAGE_VIOLATION once), and the
+ * first write to a write-watched page (recorded, then let through).  Every
  * other fault is an access violation for the vectored handlers, then the
  * unhandled-exception filter, then whatever handler the program had before
  * (or the default action, which ends the process).
@@ -27,6 +25,7 @@
 #include "region.h"
 #include "sysinfo.h"
 #include "watch.h"
+#include "inject.h"
 
 enum fault_kind { FAULT_VIOLATION, FAULT_GUARD, FAULT_RETRY };
 
@@ -98,19 +97,27 @@ static BOOL access_allowed(int protection, ULONG_PTR access)
     }
 }
 
+/* A reserved page of a view that another view has committed (fact 139):
+ * the kernel is made to agree now, the map at the view's next refresh. */
+static enum fault_kind commit_from_section(const struct vm_run *run, uintptr_t address, ULONG_PTR access)
+{
+    uintptr_t page = page_down(address);
+    int protection = view_committed_elsewhere(run->allocation, page);
+    if (protection < 0 || !access_allowed(protection, access) ||
+        mprotect((void *)page, address_space()->page_size, protection) != 0)
+        return FAULT_VIOLATION;
+    return FAULT_RETRY;
+}
+
 static enum fault_kind classify(uintptr_t address, ULONG_PTR access)
 {
     if (!vm_lock_shared_in_signal())
         return FAULT_VIOLATION;
     struct vm_run *run = vm_run_at(address);
-    if (run && run->state != MEM_COMMIT) {
-        int protection = view_fault_commit(run->allocation, page_down(address));
+    if (!run || run->state != MEM_COMMIT) {
+        enum fault_kind kind = run ? commit_from_section(run, address, access) : FAULT_VIOLATION;
         vm_unlock();
-        return protection >= 0 && access_allowed(protection, access) ? FAULT_RETRY : FAULT_VIOLATION;
-    }
-    if (!run) {
-        vm_unlock();
-        return FAULT_VIOLATION;
+        return kind;
     }
     struct vm_allocation *allocation = run->allocation;
     size_t page_size = address_space()->page_size;

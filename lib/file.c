@@ -36,6 +36,7 @@
 #include "file.h"
 #include "path.h"
 #include "wide.h"
+#include "inject.h"
 
 /* The share-mode lock bytes: right i is held at SHARE_LOCKS + i, and refused
  * at SHARE_LOCKS + 3 + i. */
@@ -59,7 +60,7 @@ static const struct object_type file_type = {
     .destroy = destroy_file,
 };
 
-static BOOL any_held(int fd, unsigned bytes);
+static int any_held(int fd, unsigned bytes);
 
 /* Only the file that was opened: the name may have been reused. */
 static void unlink_same_file(const char *path, dev_t device, ino_t inode)
@@ -81,10 +82,14 @@ static BOOL delete_pending(int fd)
  * the last open.) */
 static void close_deleting(struct file_object *file)
 {
-    flock(file->fd, LOCK_EX);
-    if (!any_held(file->fd, 1u << OPEN_BYTE) || fsetxattr(file->fd, DELETE_PENDING, "", 0, 0) != 0)
+    /* Without the lock, or when the kernel cannot tell who else has the
+     * file open, the mark is the safe side: the next open settles it. */
+    BOOL locked = flock(file->fd, LOCK_EX) == 0;
+    int others = locked ? any_held(file->fd, 1u << OPEN_BYTE) : -1;
+    if (others == 0 || fsetxattr(file->fd, DELETE_PENDING, "", 0, 0) != 0)
         unlink_same_file(file->path, file->device, file->inode);
-    flock(file->fd, LOCK_UN);
+    if (locked)
+        flock(file->fd, LOCK_UN);
 }
 
 static void destroy_file(struct object *object)
@@ -117,12 +122,13 @@ static unsigned shared_rights_of(DWORD share)
            ((share & FILE_SHARE_DELETE) ? 1u << RIGHT_DELETE : 0);
 }
 
-/* Whether another open file description holds a lock on byte. */
-static BOOL byte_held(int fd, off_t byte)
+/* Whether another open file description holds a lock on byte: 1 or 0, or
+ * -1 with errno set when the kernel cannot tell. */
+static int byte_held(int fd, off_t byte)
 {
     struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
     if (fcntl(fd, F_OFD_GETLK, &lock) != 0)
-        return FALSE;
+        return -1;
     return lock.l_type != F_UNLCK;
 }
 
@@ -144,25 +150,33 @@ static BOOL next_run(unsigned bytes, int *start, int *count)
     return TRUE;
 }
 
-/* Whether another open file description holds a lock on any of the bytes. */
-static BOOL any_held(int fd, unsigned bytes)
+/* Whether another open file description holds a lock on any of the bytes:
+ * 1 or 0, or -1 with errno set when the kernel cannot tell. */
+static int any_held(int fd, unsigned bytes)
 {
     for (int start = 0, count = 0; next_run(bytes, &start, &count);) {
         struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = SHARE_LOCKS + start,
                               .l_len = count };
-        if (fcntl(fd, F_OFD_GETLK, &lock) == 0 && lock.l_type != F_UNLCK)
-            return TRUE;
+        if (fcntl(fd, F_OFD_GETLK, &lock) != 0)
+            return -1;
+        if (lock.l_type != F_UNLCK)
+            return 1;
     }
-    return FALSE;
+    return 0;
 }
 
-static void hold_bytes(int fd, unsigned bytes)
+/* FALSE with errno set when the kernel cannot record the locks; a
+ * descriptor that cannot take read locks (opened write-only, EBADF) takes
+ * part in the checks but cannot be seen by later opens. */
+static BOOL hold_bytes(int fd, unsigned bytes)
 {
     for (int start = 0, count = 0; next_run(bytes, &start, &count);) {
         struct flock lock = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = SHARE_LOCKS + start,
                               .l_len = count };
-        fcntl(fd, F_OFD_SETLK, &lock);
+        if (fcntl(fd, F_OFD_SETLK, &lock) != 0 && errno != EBADF)
+            return FALSE;
     }
+    return TRUE;
 }
 
 /* Admits an open of path (fd) with the given rights and refusals against
@@ -174,8 +188,10 @@ static void hold_bytes(int fd, unsigned bytes)
  * name again. */
 static DWORD admit(int fd, const char *path, unsigned rights, unsigned refused, BOOL directories, struct stat *st)
 {
-    flock(fd, LOCK_EX);
+    if (flock(fd, LOCK_EX) != 0)
+        return error_from_errno(errno);
     DWORD error = ERROR_SUCCESS;
+    int held;
     if (fstat(fd, st) != 0)
         error = error_from_errno(errno);
     else if (st->st_nlink == 0)
@@ -183,17 +199,18 @@ static DWORD admit(int fd, const char *path, unsigned rights, unsigned refused, 
     else if (S_ISDIR(st->st_mode) && !directories)
         error = ERROR_ACCESS_DENIED;
     else if (S_ISREG(st->st_mode) && delete_pending(fd)) {
-        error = any_held(fd, 1u << OPEN_BYTE) ? ERROR_ACCESS_DENIED : ERROR_FILE_NOT_FOUND;
+        held = any_held(fd, 1u << OPEN_BYTE);
+        error = held < 0 ? error_from_errno(errno) : held ? ERROR_ACCESS_DENIED : ERROR_FILE_NOT_FOUND;
         if (error == ERROR_FILE_NOT_FOUND)
             unlink_same_file(path, st->st_dev, st->st_ino);
     }
     /* Conflicts: someone refusing a right we want, or having one we refuse. */
-    else if (any_held(fd, rights << RIGHTS | refused))
-        error = ERROR_SHARING_VIOLATION;
-    /* A descriptor that cannot take read locks (opened write-only) takes
-     * part in the check but cannot be seen by later opens. */
-    else
-        hold_bytes(fd, 1u << OPEN_BYTE | refused << RIGHTS | rights);
+    else if ((held = any_held(fd, rights << RIGHTS | refused)) != 0)
+        error = held < 0 ? error_from_errno(errno) : ERROR_SHARING_VIOLATION;
+    /* What was recorded before a failure goes with the caller's close: the
+     * locks belong to fd's open file description. */
+    else if (!hold_bytes(fd, 1u << OPEN_BYTE | refused << RIGHTS | rights))
+        error = error_from_errno(errno);
     flock(fd, LOCK_UN);
     return error;
 }
@@ -536,16 +553,21 @@ BOOL WINAPI DeleteFileA(LPCSTR name)
         /* Deleting needs every open of the file to share delete access. */
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         if (fd >= 0) {
-            flock(fd, LOCK_EX);
-            if (byte_held(fd, SHARE_LOCKS + RIGHTS + RIGHT_DELETE))
+            int held = flock(fd, LOCK_EX) == 0 ? byte_held(fd, SHARE_LOCKS + RIGHTS + RIGHT_DELETE) : -1;
+            int others = held == 0 && delete_pending(fd) ? any_held(fd, 1u << OPEN_BYTE) : 0;
+            if (held < 0 || others < 0)
+                ok = failure_from_errno();
+            else if (held)
                 ok = failure(ERROR_SHARING_VIOLATION);
-            else if (delete_pending(fd) && any_held(fd, 1u << OPEN_BYTE))
-                ok = failure(ERROR_ACCESS_DENIED);
+            else if (others)
+                ok = failure(ERROR_ACCESS_DENIED);      /* delete-pending */
             else if (unlink(path) != 0)
                 ok = failure_from_errno();
             flock(fd, LOCK_UN);
             close(fd);
-        } else if (unlink(path) != 0) {
+        } else if (errno != EACCES || unlink(path) != 0) {
+            /* A file this user may not read is deleted unchecked: its
+             * share locks cannot be seen without opening it. */
             ok = failure_from_errno();
         }
     } else if (unlink(path) != 0) {

@@ -33,11 +33,8 @@ void view_refresh(uintptr_t address);
 BOOL view_is_stale(const struct vm_allocation *allocation);
 
 /* For the fault handler (async-signal-safe; the caller holds the lock
- * shared): a page of a SEC_RESERVE view that the map shows reserved but that
- * another view, perhaps in another process, has committed.  Gives the page
- * the view's protection in the kernel (the map catches up at the next
- * Virtual* call, which finds the view stale) and returns that kernel
- * protection; -1 if the section has not committed the page. */
-int view_fault_commit(const struct vm_allocation *allocation, uintptr_t page);
+ * shared): the kernel protection a reserved page of a view should have
+ * because another view, perhaps in another process, committed it, or -1. */
+int view_committed_elsewhere(const struct vm_allocation *allocation, uintptr_t page);
 
 #endif
