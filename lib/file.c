@@ -271,7 +271,7 @@ HANDLE WINAPI CreateFileA(LPCSTR name, DWORD desired_access, DWORD share, LPSECU
     BOOL delete_on_close = (flags_and_attributes & FILE_FLAG_DELETE_ON_CLOSE) != 0;
     BOOL created = FALSE;
     int fd = -1;
-    struct stat st;
+    struct stat st = { 0 };
     DWORD error = ERROR_FILE_NOT_FOUND;
     /* A file deleted between the open and the admission is opened again. */
     for (int attempt = 0; error == ERROR_FILE_NOT_FOUND && attempt < 8; attempt++) {
