@@ -276,6 +276,10 @@ BOOL WINAPI DuplicateHandle(HANDLE source_process, HANDLE source, HANDLE target_
 {
     if (!process_handle_is_current(source_process) || !process_handle_is_current(target_process))
         return FALSE;
+    /* Once both processes are known, NT clears the output: a call that
+     * fails from here on leaves NULL there. */
+    if (target)
+        *target = NULL;
 
     struct object *object;
     ACCESS_MASK access;
