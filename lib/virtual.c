@@ -41,6 +41,14 @@ static BOOL valid_private_protection(DWORD protect)
     return (exclusive & (exclusive - 1)) == 0;
 }
 
+/* Caching attributes belong to the allocation: a page keeps them when it is
+ * committed again or reprotected, and ordinary memory cannot gain them. */
+static DWORD with_allocation_caching(DWORD protect, const struct vm_allocation *allocation)
+{
+    DWORD caching = PAGE_NOCACHE | PAGE_WRITECOMBINE;
+    return (protect & ~caching) | (allocation->protect & caching);
+}
+
 /* [address, address+size) lies in user space and does not wrap. */
 static BOOL valid_user_range(uintptr_t address, size_t size)
 {
@@ -182,7 +190,8 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
     else if (view_is_mapping(allocation))
         committed = view_commit(allocation, start, end, protect);
     else
-        committed = vm_change(allocation, start, end - start, MEM_COMMIT, protect);
+        committed = vm_change(allocation, start, end - start, MEM_COMMIT,
+                              with_allocation_caching(protect, allocation));
     vm_unlock();
     return committed ? (LPVOID)start : NULL;
 }
@@ -280,11 +289,8 @@ BOOL WINAPI VirtualProtect(LPVOID address, SIZE_T size, DWORD protect, PDWORD ol
         failure(ERROR_INVALID_PARAMETER);
     } else if (allocation) {
         DWORD old = vm_run_at(start)->protect;
-        /* Caching attributes belong to the allocation: they stay when a page
-         * is reprotected, and cannot be added to ordinary memory later. */
-        DWORD caching = PAGE_NOCACHE | PAGE_WRITECOMBINE;
-        DWORD effective = (protect & ~caching) | (allocation->protect & caching);
-        done = vm_change(allocation, start, end - start, MEM_COMMIT, effective);
+        done = vm_change(allocation, start, end - start, MEM_COMMIT,
+                         with_allocation_caching(protect, allocation));
         if (done)
             *old_protect = old;
     }
