@@ -8,7 +8,10 @@
  * Segments come from VirtualAlloc, so they show in VirtualQuery as the
  * private allocations they are.  A destroyed heap's segments go to a small
  * process-wide cache, committed pages and all, so that creating and
- * destroying heaps in a loop makes no system calls. */
+ * destroying heaps in a loop makes no system calls.  A segment is reused
+ * only for the same reservation, and gives back the pages committed beyond
+ * what the new heap asks for: a fixed heap must not hold more than its
+ * maximum, and a new heap must look new to HeapWalk and VirtualQuery. */
 #include "config.h"
 
 #include <string.h>
@@ -36,8 +39,7 @@ static struct segment *cached_segment(size_t reserve, size_t commit, DWORD prote
     struct segment **link = &segment_cache, *found = NULL;
     for (; *link; link = &(*link)->next) {
         struct segment *segment = *link;
-        if (segment->protect == protect && segment->reserved >= reserve &&
-            segment->reserved <= 2 * reserve && segment->committed >= commit) {
+        if (segment->protect == protect && segment->reserved == reserve && segment->committed >= commit) {
             found = segment;
             *link = segment->next;
             cache_count--;
@@ -49,9 +51,24 @@ static struct segment *cached_segment(size_t reserve, size_t commit, DWORD prote
     return found;
 }
 
+static void segment_discard(struct segment *segment)
+{
+    heap_map_set(segment->base, segment->reserved, 0);
+    VirtualFree((void *)segment->base, 0, MEM_RELEASE);
+    munmap(segment, segment->meta_size);
+}
+
 struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit, DWORD protect)
 {
     struct segment *segment = cached_segment(reserve, commit, protect);
+    if (segment && segment->committed > commit) {
+        if (VirtualFree((void *)(segment->base + commit), segment->committed - commit, MEM_DECOMMIT)) {
+            segment->committed = commit;
+        } else {
+            segment_discard(segment);
+            segment = NULL;
+        }
+    }
     if (segment) {
         segment->next = NULL;
         segment->end_prev_free = FALSE;
@@ -101,11 +118,8 @@ void segment_release(struct segment *segment)
         segment = NULL;
     }
     pthread_mutex_unlock(&cache_lock);
-    if (segment) {
-        heap_map_set(segment->base, segment->reserved, 0);
-        VirtualFree((void *)segment->base, 0, MEM_RELEASE);
-        munmap(segment, segment->meta_size);
-    }
+    if (segment)
+        segment_discard(segment);
 }
 
 /* Releases every cached segment (HeapCompact gives memory back). */

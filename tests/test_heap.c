@@ -611,6 +611,9 @@ START_TEST(fixed_heap_has_no_large_blocks)
     ck_assert(HeapDestroy(heap));
 
     const SIZE_T chunk = 10 * 4096;                                     /* fact 97 */
+    /* A heap just destroyed, larger than the next: its memory must not
+     * let the next fixed heap hold more than its maximum. */
+    ck_assert(HeapDestroy(HeapCreate(0, ALLOC_SIZE, ALLOC_SIZE)));
     heap = HeapCreate(0, 2 * chunk, 5 * chunk);
     ck_assert_ptr_null(HeapAlloc(heap, 0, 5 * chunk + 1));
     ck_assert_ptr_null(HeapAlloc(heap, 0, 5 * chunk));
@@ -623,6 +626,12 @@ END_TEST
 
 START_TEST(walk_empty_heap)
 {
+    /* A heap that committed its whole first region and was destroyed does
+     * not make the next one look used. */
+    HANDLE used = HeapCreate(0, 0, 0);
+    for (int i = 0; i < 40; i++)
+        ck_assert_ptr_nonnull(HeapAlloc(used, 0, 1000));
+    ck_assert(HeapDestroy(used));
     HANDLE heap = HeapCreate(0, 0, 0);
     ck_assert_int_eq(walk(heap), 3);                                    /* fact 99 */
     PROCESS_HEAP_ENTRY region = entries[0], free_block = entries[1], uncommitted = entries[2];
