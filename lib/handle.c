@@ -198,6 +198,14 @@ unsigned long handle_count(void)
 
 BOOL WINAPI GetHandleInformation(HANDLE handle, LPDWORD flags)
 {
+    /* A pseudo handle names its object without a table entry, hence
+     * without attributes. */
+    if (handle == PSEUDO_HANDLE_PROCESS || handle == PSEUDO_HANDLE_THREAD) {
+        if (!flags)
+            return failure(ERROR_NOACCESS);
+        *flags = 0;
+        return TRUE;
+    }
     struct handle_slot *slot = slot_of(handle);
     if (!slot)
         return failure(ERROR_INVALID_HANDLE);

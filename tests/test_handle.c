@@ -176,6 +176,20 @@ START_TEST(handle_information_needs_a_buffer)
 }
 END_TEST
 
+START_TEST(pseudo_handles_have_no_attributes)
+{
+    DWORD flags = 0x5555;
+    ck_assert(GetHandleInformation(GetCurrentProcess(), &flags));
+    ck_assert_uint_eq(flags, 0);
+    flags = 0x5555;
+    ck_assert(GetHandleInformation(GetCurrentThread(), &flags));
+    ck_assert_uint_eq(flags, 0);
+    SetLastError(0);
+    ck_assert(!GetHandleInformation(GetCurrentProcess(), NULL));
+    ck_assert_last_error(ERROR_NOACCESS);
+}
+END_TEST
+
 START_TEST(objects_live_while_any_handle_does)
 {
     struct object object;
@@ -321,6 +335,7 @@ static Suite *make_suite(void)
     tcase_add_test(api, duplicate_same_attributes);
     tcase_add_test(api, duplicate_rejects_bad_processes_and_handles);
     tcase_add_test(api, handle_information_needs_a_buffer);
+    tcase_add_test(api, pseudo_handles_have_no_attributes);
     tcase_add_test(api, process_and_thread_ids);
     suite_add_tcase(suite, api);
     TCase *objects = tcase_create("objects");
