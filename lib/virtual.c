@@ -274,16 +274,20 @@ BOOL WINAPI VirtualProtect(LPVOID address, SIZE_T size, DWORD protect, PDWORD ol
         return failure(ERROR_INVALID_PARAMETER);
     uintptr_t start = page_down((uintptr_t)address);
     uintptr_t end = page_up((uintptr_t)address + size);
-    if (end <= start)
-        end = start + address_space()->page_size;
+    /* Size 0 at a page boundary covers no page: the call only reports the
+     * protection of the page there, as in Wine. */
+    BOOL empty = end == start;
 
     if (protect & PAGE_GUARD)
         faults_install();
     view_refresh(start);        /* pages other views committed count as committed */
     vm_lock_exclusive();
-    struct vm_allocation *allocation = committed_allocation(start, end);
+    struct vm_allocation *allocation = committed_allocation(start, empty ? start + address_space()->page_size : end);
     BOOL done = FALSE;
-    if (allocation && view_is_mapping(allocation)) {
+    if (allocation && empty) {
+        *old_protect = vm_run_at(start)->protect;
+        done = TRUE;
+    } else if (allocation && view_is_mapping(allocation)) {
         done = view_protect(allocation, start, end, protect, old_protect);
     } else if (allocation && !private_ok) {
         failure(ERROR_INVALID_PARAMETER);

@@ -572,6 +572,18 @@ START_TEST(protect_returns_old_protection)                  /* facts 34, 35 */
     ck_assert(!VirtualProtect(a, P, PAGE_READONLY, NULL));
     ck_assert_last_error(ERROR_NOACCESS);
     ck_assert_uint_eq(query(a).Protect, PAGE_READWRITE);
+    /* Size 0 at a page boundary changes no page but reports the old value;
+     * inside a page it covers that page. */
+    old = 0;
+    ck_assert(VirtualProtect(a, 0, PAGE_READONLY, &old));
+    ck_assert_uint_eq(old, PAGE_READWRITE);
+    ck_assert_uint_eq(query(a).Protect, PAGE_READWRITE);
+    ck_assert(VirtualProtect(a + 0x10, 0, PAGE_READONLY, &old));
+    ck_assert_uint_eq(old, PAGE_READWRITE);
+    ck_assert_uint_eq(query(a).Protect, PAGE_READONLY);
+    SetLastError(0);
+    ck_assert(!VirtualProtect(a + P, 0, PAGE_READONLY, &old));
+    ck_assert_last_error(ERROR_INVALID_ADDRESS);
     ck_assert(VirtualFree(a, 0, MEM_RELEASE));
 }
 END_TEST
