@@ -126,10 +126,6 @@ static void moveable(const struct family *f)
     h2 = TRY(f->realloc(h, 100000, GMEM_MOVEABLE));
     emit(named("%s moveable realloc grow", f->name), GetLastError(), "%s", is_handle(h2, h));
     num_is(named("%s moveable size after grow", f->name), TRY(f->size(h)));
-    p = f->lock(h);
-    h2 = TRY(f->realloc(h, 200000, 0));
-    emit(named("%s moveable realloc locked without MOVEABLE", f->name), GetLastError(), "%s", is_handle(h2, h));
-    f->unlock(h);
     h2 = TRY(f->realloc(h, 0, GMEM_MODIFY | GMEM_DISCARDABLE));
     emit(named("%s moveable modify discardable", f->name), GetLastError(), "%s", is_handle(h2, h));
     num_is(named("%s moveable flags discardable", f->name), TRY(f->flags(h)));

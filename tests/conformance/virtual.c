@@ -152,6 +152,10 @@ static void protect_rules(void)
     bool_is("protect size 0", TRY(VirtualProtect(a, 0, PAGE_READONLY, &old)));
     fact("protect size 0 old", "0x%lx", (unsigned long)old);
     query_is("protect size 0 query", a, a);
+    bool_is("protect size 0 mid-page", TRY(VirtualProtect(a + 0x10, 0, PAGE_READONLY, &old)));
+    fact("protect size 0 mid-page old", "0x%lx", (unsigned long)old);
+    query_is("protect size 0 mid-page query", a, a);
+    bool_is("protect size 0 on reserved page", TRY(VirtualProtect(a + P, 0, PAGE_READONLY, &old)));
     VirtualProtect(a, P, PAGE_READWRITE, &old);
     bool_is("protect mid-page start", TRY(VirtualProtect(a + 0x800, 0x10, PAGE_READONLY, &old)));
     fact("protect mid-page start old", "0x%lx", (unsigned long)old);
