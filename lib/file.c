@@ -628,11 +628,13 @@ UINT WINAPI GetTempFileNameA(LPCSTR directory, LPCSTR prefix, UINT unique, LPSTR
     size_t length = strlen(directory);
     const char *separator = length && (directory[length - 1] == '\\' || directory[length - 1] == '/') ? ""
                           : strchr(directory, '/') && !strchr(directory, '\\') ? "/" : "\\";
+    /* Windows names any directory it cannot use, even one on a drive
+     * that does not exist, ERROR_DIRECTORY. */
     char *dir_path = path_from_windows(directory);
-    if (!dir_path)
+    if (!dir_path && GetLastError() == ERROR_NOT_ENOUGH_MEMORY)
         return 0;
     struct stat st;
-    BOOL is_dir = stat(dir_path, &st) == 0 && S_ISDIR(st.st_mode);
+    BOOL is_dir = dir_path && stat(dir_path, &st) == 0 && S_ISDIR(st.st_mode);
     free(dir_path);
     if (!is_dir) {
         failure(ERROR_DIRECTORY);

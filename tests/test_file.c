@@ -436,6 +436,8 @@ START_TEST(temp_names)
     ck_assert(!exists(file));                           /* a given number: only the name */
     ck_assert_uint_eq(GetTempFileNameA("/nonexistent-dir", "abc", 0, file), 0);
     ck_assert_last_error(ERROR_DIRECTORY);
+    ck_assert_uint_eq(GetTempFileNameA("Z:\\no\\such\\directory", "abc", 0, file), 0);
+    ck_assert_last_error(ERROR_DIRECTORY);
 }
 END_TEST
 
