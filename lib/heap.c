@@ -426,11 +426,10 @@ static void *realloc_located(struct heap *heap, DWORD flags, const struct locate
         if (!large_is_live(heap, where->large))
             break;
         old_size = where->large->size;
-        if ((size >= HEAP_LARGE_THRESHOLD || (flags & HEAP_REALLOC_IN_PLACE_ONLY)) &&
-            large_resize(where->large, size)) {
-            if ((flags & HEAP_ZERO_MEMORY) && size > old_size)
-                memset((char *)data + old_size, 0, size - old_size);
-            return data;
+        if (size >= HEAP_LARGE_THRESHOLD || (flags & HEAP_REALLOC_IN_PLACE_ONLY)) {
+            void *resized = large_realloc(heap, where->large, size, flags);
+            if (resized || size >= HEAP_LARGE_THRESHOLD)
+                return resized;
         }
         return move_block(heap, flags, data, old_size, size);
     }

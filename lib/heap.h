@@ -129,8 +129,8 @@ struct large_block {            /* at the base of its own allocation */
     DWORD protect;
     struct heap *heap;
     size_t size;                /* requested */
-    size_t committed;           /* from the allocation base */
-    size_t reserved;
+    size_t dirty;               /* data bytes that may not be zero: the most any user had */
+    size_t reserved;            /* the whole allocation: granules, all committed */
     struct large_block *next, *prev;
     uint64_t unused;
 };
@@ -209,6 +209,7 @@ _Static_assert(sizeof(struct heap) <= HEAP_HEADER_SIZE, "the heap structure fits
 /* heap_map.c: the process-wide granule map.  Values are a struct segment *,
  * or a struct large_block * with bit 0 set. */
 bool heap_map_set(uintptr_t base, size_t size, uintptr_t value);
+bool heap_map_prepare(uintptr_t base, size_t size);
 uintptr_t heap_map_get(uintptr_t address);
 
 static inline struct segment *segment_at(uintptr_t address)
@@ -277,7 +278,9 @@ bool lfh_validate_group(struct lfh_group *group);
 /* heap_large.c: large blocks; the caller holds the heap. */
 void *large_alloc(struct heap *heap, size_t size, DWORD flags);
 void large_free(struct heap *heap, struct large_block *large);
-bool large_resize(struct large_block *large, size_t size);
+/* The block's data after resizing it (it may move), or NULL with the block
+ * intact; zeroes the growth with HEAP_ZERO_MEMORY. */
+void *large_realloc(struct heap *heap, struct large_block *large, size_t size, DWORD flags);
 void large_trim_cache(void);
 
 /* heap_walk.c */

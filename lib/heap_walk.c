@@ -163,7 +163,7 @@ bool heap_validate_all(struct heap *heap)
         return false;
     for (struct large_block *large = heap->large; large; large = large->next)
         if (large->magic != LARGE_MAGIC || large->heap != heap || large_at((uintptr_t)large) != large ||
-            large->size + HEAP_LARGE_HEADER > large->committed || large->committed > large->reserved ||
+            large->size + HEAP_LARGE_HEADER > large->reserved || large->dirty + HEAP_LARGE_HEADER > large->reserved ||
             (large->next && large->next->prev != large))
             return false;
     return true;
