@@ -49,6 +49,7 @@
 #define HEAP_COMMIT_STEP      ((size_t)0x10000)
 #define HEAP_LARGE_HEADER     64u           /* large data is 64 mod 128 aligned */
 #define HEAP_LARGE_REGION     64            /* HeapWalk's iRegionIndex for large blocks */
+#define HEAP_TAIL_CHECK       16u           /* bytes of 0xAB, at least, after a block with tail checking */
 
 #define HEAP_MAGIC            0x48656170u   /* "Heap" */
 #define HEAP_DEAD             0x44656164u
@@ -256,6 +257,8 @@ size_t backend_compact(struct heap *heap);
  * bitmap first and the header after, so it also spots a smashed header. */
 struct block *backend_block(const struct segment *segment, uintptr_t data, bool *corrupt);
 size_t backend_block_usable(const struct block *block);
+/* With tail checking, whether the bytes after the block's data are intact. */
+bool backend_tail_intact(const struct heap *heap, const struct block *block);
 bool backend_validate_segment(const struct segment *segment, size_t *free_blocks);
 size_t backend_free_list_length(const struct heap *heap, size_t limit);
 

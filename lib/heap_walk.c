@@ -175,8 +175,10 @@ static bool valid_block(struct heap *heap, const void *data)
     switch (where.kind) {
     case SLOT_BLOCK:
         return lfh_slot_busy(where.group, where.index);
-    case ORDINARY_BLOCK:
-        return heap_ordinary_block(&where, data) != NULL;
+    case ORDINARY_BLOCK: {
+        const struct block *block = heap_ordinary_block(&where, data);
+        return block && backend_tail_intact(heap, block);
+    }
     case LARGE_BLOCK:
         return where.large->magic == LARGE_MAGIC && where.large->heap == heap;
     case NOT_A_BLOCK:
