@@ -195,6 +195,11 @@ struct heap {
     struct large_block *large;
     struct lfh *lfh;            /* atomic; NULL until a bin switches on */
     struct heap *list_next, *list_prev;     /* GetProcessHeaps order */
+    /* The front-end slot HeapWalk returned last, so that the next step
+     * need not find its group again (heap_walk.c). */
+    uintptr_t walk_slot;
+    struct lfh_group *walk_group;
+    unsigned walk_index;
     uint8_t bin_active[LFH_BINS];           /* atomic */
     uint16_t bin_allocations[LFH_BINS];
     uint64_t nonempty[(FREE_LISTS + 63) / 64];
