@@ -1,6 +1,7 @@
 /* Large heap blocks (windows-behaviour.md section N): the cache of freed
  * ones, HeapReAlloc by mremap, and the address-space map staying exact
  * through both. */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -287,6 +288,60 @@ START_TEST(many_large_reallocs_against_a_model)
 }
 END_TEST
 
+/* Threads allocating, resizing and freeing large blocks, on one shared heap
+ * and on heaps of their own, all through the one process-wide cache. */
+struct churn {
+    HANDLE heap;
+    uint64_t seed;
+    int failures;
+};
+
+static void *large_churn(void *argument)
+{
+    struct churn *churn = argument;
+    HANDLE own = HeapCreate(0, 0, 0);
+    uint64_t state = churn->seed;
+    for (int i = 0; i < 80; i++) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        HANDLE heap = (state >> 63) ? churn->heap : own;
+        SIZE_T size = LARGE_THRESHOLD + (SIZE_T)((state >> 20) % (6 << 20));
+        char *block = HeapAlloc(heap, 0, size);
+        if (!block) {
+            churn->failures++;
+            continue;
+        }
+        fill_pattern(block, size, state);
+        SIZE_T grown = size + (SIZE_T)((state >> 8) % (4 << 20));
+        char *resized = HeapReAlloc(heap, 0, block, grown);
+        if (!resized || !has_pattern(resized, size, state) || HeapSize(heap, 0, resized) != grown)
+            churn->failures++;
+        if (!HeapFree(heap, 0, resized ? resized : block))
+            churn->failures++;
+    }
+    if (!HeapValidate(own, 0, NULL) || !HeapDestroy(own))
+        churn->failures++;
+    return NULL;
+}
+
+START_TEST(threads_share_the_cache)
+{
+    enum { THREADS = 3 };
+    HANDLE shared = HeapCreate(0, 0, 0);
+    pthread_t threads[THREADS];
+    struct churn churns[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        churns[i] = (struct churn){ .heap = shared, .seed = 1000u + (uint64_t)i };
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, large_churn, &churns[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_int_eq(churns[i].failures, 0);
+    }
+    ck_assert(HeapValidate(shared, 0, NULL));
+    ck_assert(HeapDestroy(shared));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("heap large blocks");
@@ -300,6 +355,7 @@ static Suite *make_suite(void)
     tcase_add_test(realloc_case, realloc_moves_pages_and_keeps_the_map_exact);
     tcase_add_test(realloc_case, realloc_in_place_grows_into_free_space_and_shrinks);
     tcase_add_test(realloc_case, many_large_reallocs_against_a_model);
+    tcase_add_test(realloc_case, threads_share_the_cache);
     suite_add_tcase(suite, realloc_case);
     return suite;
 }
