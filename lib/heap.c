@@ -573,6 +573,7 @@ SIZE_T WINAPI HeapCompact(HANDLE handle, DWORD flags)
         lfh_lock_all(heap);
     lfh_release_empty_groups(heap);
     size_t largest = backend_compact(heap);
+    backend_purge(heap, true);
     if (!(flags & HEAP_NO_SERIALIZE) && heap->hold_depth == 0)
         lfh_unlock_all(heap);
     heap_leave(heap, flags);

@@ -62,6 +62,8 @@ enum block_type { BLOCK_BUSY = 0xB5, BLOCK_FREE = 0xF7, BLOCK_SLOT = 0x5C };
 
 #define BLOCK_FLAG_PREV_FREE  0x01          /* the block before this one is free */
 #define BLOCK_FLAG_GROUP      0x02          /* a busy block that holds an lfh group */
+#define BLOCK_FLAG_AGED       0x04          /* a free block a purge pass has seen */
+#define BLOCK_FLAG_PURGED     0x08          /* a free block whose inner pages were given back */
 
 struct block {
     uint32_t size;      /* ordinary: whole block in bytes; slot: offset from its group */
@@ -195,6 +197,7 @@ struct heap {
     struct large_block *large;
     struct lfh *lfh;            /* atomic; NULL until a bin switches on */
     struct heap *list_next, *list_prev;     /* GetProcessHeaps order */
+    size_t freed_since_purge;   /* back-end bytes freed since the last purge pass */
     /* The front-end slot HeapWalk returned last, so that the next step
      * need not find its group again (heap_walk.c). */
     uintptr_t walk_slot;
@@ -258,6 +261,9 @@ void backend_free(struct heap *heap, struct segment *segment, struct block *bloc
 /* Resizes in place; FALSE when the block cannot hold size there. */
 bool backend_resize(struct heap *heap, struct segment *segment, struct block *block, size_t size);
 size_t backend_compact(struct heap *heap);
+/* Gives the pages inside big free blocks back to the system: those a pass
+ * already saw free (aged) within a budget, or with everything all of them. */
+void backend_purge(struct heap *heap, bool everything);
 /* The live ordinary block whose data is at data, or NULL.  Checks the busy
  * bitmap first and the header after, so it also spots a smashed header. */
 struct block *backend_block(const struct segment *segment, uintptr_t data, bool *corrupt);

@@ -19,6 +19,15 @@
 
 #define SEGMENT_CACHE_COUNT     16
 #define SEGMENT_CACHE_BYTES     ((size_t)32 << 20)  /* committed bytes kept */
+#define SEGMENT_CACHE_KEEP      ((size_t)256 << 10) /* committed bytes kept per cached segment */
+
+/* Purging: a free block's inner pages go back to the kernel (madvise, so
+ * they stay committed and read as zero) once they are a run of at least
+ * PURGE_MIN_RUN and the block has stayed free for a whole purge interval:
+ * memory that is reused soon is never purged and faulted in again. */
+#define PURGE_MIN_RUN           ((size_t)256 << 10)
+#define PURGE_INTERVAL          ((size_t)32 << 20)   /* bytes freed between passes */
+#define PURGE_BUDGET            ((size_t)8 << 20)   /* bytes purged per pass, at most */
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(segment_cache, cache_lock)
@@ -91,9 +100,16 @@ void segment_release(struct segment *segment)
     __atomic_store_n(&segment->heap, NULL, __ATOMIC_RELEASE);
     /* No busy block survives into the cache. */
     memset(segment->busy_bits, 0, bitmap_bytes(segment->committed));
+    bool cache = segment->protect == PAGE_READWRITE;
+    /* A destroyed heap's big segments keep only their first pages. */
+    if (cache && segment->committed > SEGMENT_CACHE_KEEP) {
+        cache = VirtualFree((void *)(segment->base + SEGMENT_CACHE_KEEP), segment->committed - SEGMENT_CACHE_KEEP,
+                            MEM_DECOMMIT);
+        if (cache)
+            segment->committed = SEGMENT_CACHE_KEEP;
+    }
     pthread_mutex_lock(&cache_lock);
-    if (segment->protect == PAGE_READWRITE && cache_count < SEGMENT_CACHE_COUNT &&
-        cache_committed + segment->committed <= SEGMENT_CACHE_BYTES) {
+    if (cache && cache_count < SEGMENT_CACHE_COUNT && cache_committed + segment->committed <= SEGMENT_CACHE_BYTES) {
         segment->next = segment_cache;
         segment_cache = segment;
         cache_count++;
@@ -368,6 +384,14 @@ static struct free_block *grow(struct heap *heap, size_t need)
     return tail_free_block(segment);
 }
 
+/* Purging runs after every PURGE_INTERVAL bytes freed, never more often. */
+static void note_freed(struct heap *heap, size_t size)
+{
+    heap->freed_since_purge += size;
+    if (heap->freed_since_purge >= PURGE_INTERVAL)
+        backend_purge(heap, false);
+}
+
 /* Turns the first `need` bytes of a busy block into the block and frees
  * what is left when that is big enough to be a block of its own; the bytes
  * up to dirty_end held something else than the free fill. */
@@ -386,6 +410,8 @@ static void trim_busy(struct heap *heap, struct segment *segment, struct block *
         dirty_end = next + FREE_HEAD;
     }
     make_free_dirty(heap, segment, start, rest, start, dirty_end);
+    if (dirty_end > start)
+        note_freed(heap, rest);
 }
 
 void *backend_alloc(struct heap *heap, size_t size)
@@ -429,6 +455,7 @@ void backend_free(struct heap *heap, struct segment *segment, struct block *bloc
         dirty -= sizeof(uint64_t);      /* its footer */
     }
     make_free_dirty(heap, segment, start, size, dirty, dirty_end);
+    note_freed(heap, size);
 }
 
 bool backend_resize(struct heap *heap, struct segment *segment, struct block *block, size_t size)
@@ -471,6 +498,49 @@ struct block *backend_block(const struct segment *segment, uintptr_t data, bool 
 size_t backend_block_usable(const struct block *block)
 {
     return block->size - HEAP_BLOCK_HEADER - block->tail;
+}
+
+/* ---- purging ------------------------------------------------------------- */
+
+/* The whole pages inside a free block, past its links and before its
+ * footer: what purging may give back without touching the block's
+ * bookkeeping. */
+static size_t purge_block(struct free_block *block)
+{
+    uintptr_t from = ((uintptr_t)(block + 1) + HEAP_PAGE - 1) & ~(uintptr_t)(HEAP_PAGE - 1);
+    uintptr_t to = ((uintptr_t)block + block->header.size - sizeof(uint64_t)) & ~(uintptr_t)(HEAP_PAGE - 1);
+    if (to < from + PURGE_MIN_RUN)
+        return 0;
+    block->header.flags |= BLOCK_FLAG_PURGED;
+    return madvise((void *)from, to - from, MADV_DONTNEED) ? 0 : to - from;
+}
+
+/* Only the lists whose blocks can hold a run worth purging. */
+static unsigned first_purge_list(void)
+{
+    return free_list_index(PURGE_MIN_RUN + 2 * HEAP_PAGE);
+}
+
+void backend_purge(struct heap *heap, bool everything)
+{
+    heap->freed_since_purge = 0;
+    /* Free checking promises the fill inside every free block. */
+    if (heap->flags & HEAP_FREE_CHECKING_ENABLED)
+        return;
+    size_t purged = 0;
+    for (unsigned index = first_purge_list(); index < FREE_LISTS; index++)
+        for (struct free_block *block = heap->free_lists[index]; block; block = block->next) {
+            uint8_t flags = block->header.flags;
+            if (flags & BLOCK_FLAG_PURGED)
+                continue;
+            if (!everything && !(flags & BLOCK_FLAG_AGED)) {
+                block->header.flags = flags | BLOCK_FLAG_AGED;
+                continue;
+            }
+            if (!everything && purged >= PURGE_BUDGET)
+                continue;       /* next time */
+            purged += purge_block(block);
+        }
 }
 
 /* Gives back what the heap does not use: whole empty segments other than

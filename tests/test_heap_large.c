@@ -1,10 +1,13 @@
 /* Large heap blocks (windows-behaviour.md section N): the cache of freed
  * ones, HeapReAlloc by mremap, and the address-space map staying exact
- * through both. */
+ * through both; and how the heap gives free memory back (purging the pages
+ * inside big free blocks, trimming destroyed heaps' segments). */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <windows.h>
 
 #include "check_main.h"
@@ -342,6 +345,99 @@ START_TEST(threads_share_the_cache)
 }
 END_TEST
 
+/* How many of the pages of [start, start+size) are resident. */
+static size_t resident_pages(const void *start, size_t size)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = ((uintptr_t)start + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t to = ((uintptr_t)start + size) & ~(uintptr_t)(page - 1);
+    unsigned char vector[1024];
+    size_t count = (to - from) / page, resident = 0;
+    ck_assert_uint_le(count, sizeof(vector));
+    ck_assert_int_eq(mincore((void *)from, to - from, vector), 0);
+    for (size_t i = 0; i < count; i++)
+        resident += vector[i] & 1;
+    return resident;
+}
+
+START_TEST(compact_purges_big_free_blocks)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    SIZE_T size = 600 << 10;
+    char *big = HeapAlloc(heap, 0, size);
+    char *after = HeapAlloc(heap, 0, 100 << 10);    /* so it is not its segment's free tail */
+    ck_assert(after > big && after <= big + size + 32);
+    memset(big, 0x5A, size);
+    ck_assert_uint_gt(resident_pages(big, size), 140);
+    ck_assert(HeapFree(heap, 0, big));
+    ck_assert_uint_gt(resident_pages(big, size), 140);  /* nothing on the free itself */
+    HeapCompact(heap, 0);
+    /* All but the pages holding the free block's header and footer. */
+    ck_assert_uint_le(resident_pages(big, size), 2);
+    MEMORY_BASIC_INFORMATION info;
+    ck_assert_uint_eq(VirtualQuery(big + size / 2, &info, sizeof(info)), sizeof(info));
+    ck_assert_uint_eq(info.State, MEM_COMMIT);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    /* The purged block serves requests again. */
+    char *again = HeapAlloc(heap, 0, size);
+    ck_assert_ptr_eq(again, big);
+    memset(again, 0x33, size);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapFree(heap, 0, again));
+    ck_assert(HeapFree(heap, 0, after));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
+START_TEST(idle_free_blocks_are_purged_on_a_budget)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    SIZE_T size = 400 << 10, churn = 512 << 10;
+    char *idle = HeapAlloc(heap, 0, size);
+    char *after = HeapAlloc(heap, 0, 100 << 10);
+    ck_assert(after > idle && after <= idle + size + 32);
+    memset(idle, 0x5A, size);
+    ck_assert(HeapFree(heap, 0, idle));
+    /* Lots of freeing elsewhere, with no HeapCompact: after two purge
+     * intervals (32 MiB each) the block that stayed free is given back. */
+    for (int i = 0; i < 200; i++) {
+        char *block = HeapAlloc(heap, 0, churn);
+        ck_assert_ptr_nonnull(block);
+        ck_assert(block + churn <= idle || block >= idle + size);
+        block[0] = 1;
+        block[churn - 1] = 1;
+        ck_assert(HeapFree(heap, 0, block));
+    }
+    ck_assert_uint_le(resident_pages(idle, size), 2);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapFree(heap, 0, after));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
+START_TEST(destroyed_heaps_segments_keep_little)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    char *blocks[16];
+    for (int i = 0; i < 16; i++) {
+        blocks[i] = HeapAlloc(heap, 0, 250 << 10);
+        memset(blocks[i], 1, 250 << 10);
+    }
+    MEMORY_BASIC_INFORMATION info;
+    ck_assert_uint_eq(VirtualQuery(blocks[15], &info, sizeof(info)), sizeof(info));
+    char *segment = info.AllocationBase;
+    ck_assert_ptr_ne(segment, heap);
+    ck_assert_uint_gt(allocation_size(segment), 1 << 20);
+    ck_assert(HeapDestroy(heap));
+    /* Cached for the next heap, but with only its first pages committed. */
+    ck_assert_uint_eq(VirtualQuery(segment, &info, sizeof(info)), sizeof(info));
+    ck_assert_uint_eq(info.State, MEM_COMMIT);
+    ck_assert_uint_le(info.RegionSize, 256 << 10);
+    ck_assert_uint_eq(VirtualQuery(segment + (256 << 10), &info, sizeof(info)), sizeof(info));
+    ck_assert_uint_eq(info.State, MEM_RESERVE);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("heap large blocks");
@@ -357,5 +453,11 @@ static Suite *make_suite(void)
     tcase_add_test(realloc_case, many_large_reallocs_against_a_model);
     tcase_add_test(realloc_case, threads_share_the_cache);
     suite_add_tcase(suite, realloc_case);
+    TCase *purge = tcase_create("giving memory back");
+    tcase_set_timeout(purge, 60);
+    tcase_add_test(purge, compact_purges_big_free_blocks);
+    tcase_add_test(purge, idle_free_blocks_are_purged_on_a_budget);
+    tcase_add_test(purge, destroyed_heaps_segments_keep_little);
+    suite_add_tcase(suite, purge);
     return suite;
 }
