@@ -41,7 +41,8 @@ static size_t allocation_size(size_t size)
 static void cache_remove(unsigned index)
 {
     cache_bytes -= large_cache[index]->reserved;
-    memmove(&large_cache[index], &large_cache[index + 1], (cache_count - index - 1) * sizeof(large_cache[0]));
+    for (unsigned i = index + 1; i < cache_count; i++)
+        large_cache[i - 1] = large_cache[i];
     cache_count--;
 }
 
