@@ -23,7 +23,7 @@
 #include "region.h"
 
 #define LARGE_CACHE_SLOTS 32
-#define LARGE_CACHE_BYTES ((size_t)128 << 20)
+#define LARGE_CACHE_BYTES ((size_t)192 << 20)
 #define LARGE_CACHE_FIT   4
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
