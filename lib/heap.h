@@ -62,8 +62,9 @@ enum block_type { BLOCK_BUSY = 0xB5, BLOCK_FREE = 0xF7, BLOCK_SLOT = 0x5C };
 
 #define BLOCK_FLAG_PREV_FREE  0x01          /* the block before this one is free */
 #define BLOCK_FLAG_GROUP      0x02          /* a busy block that holds an lfh group */
-#define BLOCK_FLAG_AGED       0x04          /* a free block a purge pass has seen */
-#define BLOCK_FLAG_PURGED     0x08          /* a free block whose inner pages were given back */
+#define BLOCK_FLAG_PURGED     0x04          /* a free block whose inner pages were given back */
+#define BLOCK_AGE_SHIFT       4             /* bits 4-5: purge passes a free block has seen */
+#define BLOCK_AGE_MASK        0x30
 
 struct block {
     uint32_t size;      /* ordinary: whole block in bytes; slot: offset from its group */

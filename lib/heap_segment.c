@@ -23,11 +23,13 @@
 
 /* Purging: a free block's inner pages go back to the kernel (madvise, so
  * they stay committed and read as zero) once they are a run of at least
- * PURGE_MIN_RUN and the block has stayed free for a whole purge interval:
- * memory that is reused soon is never purged and faulted in again. */
+ * PURGE_MIN_RUN and the block has stayed free for PURGE_AGE whole purge
+ * intervals: memory that is reused soon is never purged and faulted in
+ * again. */
 #define PURGE_MIN_RUN           ((size_t)256 << 10)
 #define PURGE_INTERVAL          ((size_t)32 << 20)   /* bytes freed between passes */
 #define PURGE_BUDGET            ((size_t)8 << 20)   /* bytes purged per pass, at most */
+#define PURGE_AGE               2                   /* passes a free block waits out */
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(segment_cache, cache_lock)
@@ -533,8 +535,9 @@ void backend_purge(struct heap *heap, bool everything)
             uint8_t flags = block->header.flags;
             if (flags & BLOCK_FLAG_PURGED)
                 continue;
-            if (!everything && !(flags & BLOCK_FLAG_AGED)) {
-                block->header.flags = flags | BLOCK_FLAG_AGED;
+            unsigned age = (flags & BLOCK_AGE_MASK) >> BLOCK_AGE_SHIFT;
+            if (!everything && age < PURGE_AGE) {
+                block->header.flags = (uint8_t)((flags & ~BLOCK_AGE_MASK) | (age + 1) << BLOCK_AGE_SHIFT);
                 continue;
             }
             if (!everything && purged >= PURGE_BUDGET)
