@@ -28,8 +28,10 @@
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(large_cache, cache_lock)
-/* Oldest first: eviction takes from the front. */
+/* Oldest first: eviction takes from the front.  The sizes sit apart from
+ * the blocks so that a search reads one array, not a page of each. */
 static struct large_block *large_cache[LARGE_CACHE_SLOTS];
+static size_t cache_sizes[LARGE_CACHE_SLOTS];
 static unsigned cache_count;
 static size_t cache_bytes;
 
@@ -40,9 +42,11 @@ static size_t allocation_size(size_t size)
 
 static void cache_remove(unsigned index)
 {
-    cache_bytes -= large_cache[index]->reserved;
-    for (unsigned i = index + 1; i < cache_count; i++)
+    cache_bytes -= cache_sizes[index];
+    for (unsigned i = index + 1; i < cache_count; i++) {
         large_cache[i - 1] = large_cache[i];
+        cache_sizes[i - 1] = cache_sizes[i];
+    }
     cache_count--;
 }
 
@@ -52,9 +56,8 @@ static struct large_block *cached_large(size_t need)
     pthread_mutex_lock(&cache_lock);
     int best = -1;
     for (unsigned i = 0; i < cache_count; i++) {
-        size_t reserved = large_cache[i]->reserved;
-        if (reserved >= need && reserved / LARGE_CACHE_FIT <= need &&
-            (best < 0 || reserved < large_cache[best]->reserved))
+        size_t reserved = cache_sizes[i];
+        if (reserved >= need && reserved / LARGE_CACHE_FIT <= need && (best < 0 || reserved < cache_sizes[best]))
             best = (int)i;
     }
     struct large_block *found = NULL;
@@ -85,6 +88,7 @@ static struct large_block *cache_insert(struct large_block *large)
         oldest->next = evicted;
         evicted = oldest;
     }
+    cache_sizes[cache_count] = large->reserved;
     large_cache[cache_count++] = large;
     cache_bytes += large->reserved;
     pthread_mutex_unlock(&cache_lock);
