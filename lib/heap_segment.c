@@ -29,7 +29,7 @@
 #define PURGE_MIN_RUN           ((size_t)256 << 10)
 #define PURGE_INTERVAL          ((size_t)32 << 20)   /* bytes freed between passes */
 #define PURGE_BUDGET            ((size_t)8 << 20)   /* bytes purged per pass, at most */
-#define PURGE_AGE               2                   /* passes a free block waits out */
+#define PURGE_AGE               3                   /* passes a free block waits out */
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(segment_cache, cache_lock)

@@ -398,10 +398,10 @@ START_TEST(idle_free_blocks_are_purged_on_a_budget)
     ck_assert(after > idle && after <= idle + size + 32);
     memset(idle, 0x5A, size);
     ck_assert(HeapFree(heap, 0, idle));
-    /* Lots of freeing elsewhere, with no HeapCompact: after three purge
+    /* Lots of freeing elsewhere, with no HeapCompact: after four purge
      * intervals (32 MiB freed each) the block that stayed free is given
      * back. */
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < 400; i++) {
         char *block = HeapAlloc(heap, 0, churn);
         ck_assert_ptr_nonnull(block);
         ck_assert(block + churn <= idle || block >= idle + size);
