@@ -32,6 +32,9 @@ FORK_HOOKS(large_cache, cache_lock)
  * the blocks so that a search reads one array, not a page of each. */
 static struct large_block *large_cache[LARGE_CACHE_SLOTS];
 static size_t cache_sizes[LARGE_CACHE_SLOTS];
+/* Blocks the kernel would not unmap (it would have to split a mapping at
+ * vm.max_map_count): never handed out, tried again by the next trim. */
+static struct large_block *unreleased;
 static unsigned cache_count;
 static size_t cache_bytes;
 
@@ -95,11 +98,21 @@ static struct large_block *cache_insert(struct large_block *large)
     return evicted;
 }
 
+static void release(struct large_block *large)
+{
+    if (VirtualFree(large, 0, MEM_RELEASE))
+        return;
+    pthread_mutex_lock(&cache_lock);
+    large->next = unreleased;
+    unreleased = large;
+    pthread_mutex_unlock(&cache_lock);
+}
+
 static void release_all(struct large_block *large)
 {
     while (large) {
         struct large_block *next = large->next;
-        VirtualFree(large, 0, MEM_RELEASE);
+        release(large);
         large = next;
     }
 }
@@ -135,7 +148,7 @@ void *large_alloc(struct heap *heap, size_t size, DWORD flags)
     }
     if (!heap_map_set((uintptr_t)large, large->reserved, (uintptr_t)large | 1)) {
         heap_map_set((uintptr_t)large, large->reserved, 0);
-        VirtualFree(large, 0, MEM_RELEASE);
+        release(large);
         return NULL;
     }
     large->magic = LARGE_MAGIC;
@@ -166,7 +179,7 @@ void large_free(struct heap *heap, struct large_block *large)
         large->heap = NULL;
         release_all(cache_insert(large));
     } else {
-        VirtualFree(large, 0, MEM_RELEASE);
+        release(large);
     }
 }
 
@@ -242,7 +255,8 @@ void *large_realloc(struct heap *heap, struct large_block *large, size_t size, D
 void large_trim_cache(void)
 {
     pthread_mutex_lock(&cache_lock);
-    struct large_block *cached = NULL;
+    struct large_block *cached = unreleased;
+    unreleased = NULL;
     while (cache_count) {
         struct large_block *oldest = large_cache[0];
         cache_remove(0);
