@@ -648,7 +648,8 @@ static BOOL resizable(const struct vm_allocation *allocation, size_t size)
 static BOOL move_allocation(struct vm_allocation *allocation, size_t size, BOOL (*prepare)(uintptr_t, size_t))
 {
     struct vm_request request = { .size = size };
-    uintptr_t target = place(&request, size, PROT_NONE, 0);
+    const struct kernel_mapping reservation = { PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 };
+    uintptr_t target = place(&request, size, &reservation);
     if (!target)
         return failure(ERROR_NOT_ENOUGH_MEMORY);
     if (prepare && !prepare(target, size)) {
