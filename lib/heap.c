@@ -27,6 +27,7 @@ static struct heap *process_heap;
 static uint64_t last_heap_id;
 static pthread_once_t process_heap_once = PTHREAD_ONCE_INIT;
 static BOOL terminate_on_corruption;
+static DWORD global_heap_flags;     /* what W32MEM_GLOBALFLAG turns on for every heap */
 
 /* Every heap's lock and front end are taken for fork() (see fork.h); the
  * child gets fresh recursive locks, since the forking thread has a new id
@@ -182,7 +183,7 @@ static struct heap *heap_create(DWORD options, SIZE_T initial, SIZE_T maximum)
     memset(heap, 0, sizeof(*heap));
     heap->magic = HEAP_MAGIC;
     heap->id = __atomic_add_fetch(&last_heap_id, 1, __ATOMIC_RELAXED);
-    heap->flags = (options & HEAP_CREATE_OPTIONS) | (growable ? HEAP_GROWABLE : 0);
+    heap->flags = (options & HEAP_CREATE_OPTIONS) | global_heap_flags | (growable ? HEAP_GROWABLE : 0);
     heap->protect = protect;
     heap->next_segment_size = HEAP_FIRST_GROW;
     pthread_mutexattr_t attributes;
@@ -196,8 +197,32 @@ static struct heap *heap_create(DWORD options, SIZE_T initial, SIZE_T maximum)
     return heap;
 }
 
+/* Windows' global flags (NtGlobalFlag, set with gflags or the registry) turn
+ * heap checks on for every heap of a process, the process heap included.
+ * The environment variable W32MEM_GLOBALFLAG stands in for them: a number
+ * (0x for hex) of the same bits. */
+#define FLG_HEAP_ENABLE_TAIL_CHECK   0x10
+#define FLG_HEAP_ENABLE_FREE_CHECK   0x20
+#define FLG_HEAP_VALIDATE_PARAMETERS 0x40
+#define FLG_HEAP_VALIDATE_ALL        0x80
+
+static DWORD heap_flags_from_global_flag(unsigned long flag)
+{
+    DWORD flags = 0;
+    if (flag & FLG_HEAP_ENABLE_TAIL_CHECK)
+        flags |= HEAP_TAIL_CHECKING_ENABLED;
+    if (flag & FLG_HEAP_ENABLE_FREE_CHECK)
+        flags |= HEAP_FREE_CHECKING_ENABLED;
+    if (flag & (FLG_HEAP_VALIDATE_PARAMETERS | FLG_HEAP_VALIDATE_ALL))
+        flags |= HEAP_DEBUG_FLAGS;      /* as Windows does */
+    return flags;
+}
+
 static void create_process_heap(void)
 {
+    const char *global_flag = getenv("W32MEM_GLOBALFLAG");
+    if (global_flag)
+        global_heap_flags = heap_flags_from_global_flag(strtoul(global_flag, NULL, 0));
     struct heap *heap = heap_create(0, 0, 0);
     if (!heap)
         return;
@@ -321,9 +346,10 @@ static void *heap_alloc(struct heap *heap, DWORD flags, size_t size)
         heap_leave(heap, flags);
         return data;            /* zeroed there when asked */
     }
-    /* Zero up to the next 8-byte boundary, as Windows does. */
+    /* Zero up to the next 8-byte boundary, as Windows does, but for the
+     * tail check's bytes. */
     if (data && (flags & HEAP_ZERO_MEMORY))
-        memset(data, 0, (size + 7) & ~(size_t)7);
+        memset(data, 0, heap->flags & HEAP_TAIL_CHECKING_ENABLED ? size : (size + 7) & ~(size_t)7);
     return data;
 }
 
@@ -490,11 +516,10 @@ static void *realloc_located(struct heap *heap, DWORD flags, const struct locate
         if (!large_is_live(heap, where->large))
             break;
         old_size = where->large->size;
-        if ((size >= HEAP_LARGE_THRESHOLD || (flags & HEAP_REALLOC_IN_PLACE_ONLY)) &&
-            large_resize(where->large, size)) {
-            if ((flags & HEAP_ZERO_MEMORY) && size > old_size)
-                memset((char *)data + old_size, 0, size - old_size);
-            return data;
+        if (size >= HEAP_LARGE_THRESHOLD || (flags & HEAP_REALLOC_IN_PLACE_ONLY)) {
+            void *resized = large_realloc(heap, where->large, size, flags);
+            if (resized || size >= HEAP_LARGE_THRESHOLD)
+                return resized;
         }
         return move_block(heap, flags, data, old_size, size);
     }
@@ -612,6 +637,7 @@ SIZE_T WINAPI HeapCompact(HANDLE handle, DWORD flags)
         lfh_lock_all(heap);
     lfh_release_empty_groups(heap);
     size_t largest = backend_compact(heap);
+    backend_purge(heap, true);
     if (!(flags & HEAP_NO_SERIALIZE) && heap->hold_depth == 0)
         lfh_unlock_all(heap);
     heap_leave(heap, flags);

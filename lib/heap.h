@@ -49,6 +49,7 @@
 #define HEAP_COMMIT_STEP      ((size_t)0x10000)
 #define HEAP_LARGE_HEADER     64u           /* large data is 64 mod 128 aligned */
 #define HEAP_LARGE_REGION     64            /* HeapWalk's iRegionIndex for large blocks */
+#define HEAP_TAIL_CHECK       16u           /* bytes of 0xAB, at least, after a block with tail checking */
 
 #define HEAP_MAGIC            0x48656170u   /* "Heap" */
 #define HEAP_DEAD             0x44656164u
@@ -61,6 +62,9 @@ enum block_type { BLOCK_BUSY = 0xB5, BLOCK_FREE = 0xF7, BLOCK_SLOT = 0x5C };
 
 #define BLOCK_FLAG_PREV_FREE  0x01          /* the block before this one is free */
 #define BLOCK_FLAG_GROUP      0x02          /* a busy block that holds an lfh group */
+#define BLOCK_FLAG_PURGED     0x04          /* a free block whose inner pages were given back */
+#define BLOCK_AGE_SHIFT       4             /* bits 4-5: purge passes a free block has seen */
+#define BLOCK_AGE_MASK        0x30
 
 struct block {
     uint32_t size;      /* ordinary: whole block in bytes; slot: offset from its group */
@@ -129,8 +133,8 @@ struct large_block {            /* at the base of its own allocation */
     DWORD protect;
     struct heap *heap;
     size_t size;                /* requested */
-    size_t committed;           /* from the allocation base */
-    size_t reserved;
+    size_t dirty;               /* data bytes that may not be zero: the most any user had */
+    size_t reserved;            /* the whole allocation: granules, all committed */
     struct large_block *next, *prev;
     uint64_t unused;
 };
@@ -213,6 +217,12 @@ struct heap {
     struct large_block *large;
     struct lfh_cache *caches;   /* the front end's per-thread caches */
     struct heap *list_next, *list_prev;     /* GetProcessHeaps order */
+    size_t freed_since_purge;   /* back-end bytes freed since the last purge pass */
+    /* The front-end slot HeapWalk returned last, so that the next step
+     * need not find its group again (heap_walk.c). */
+    uintptr_t walk_slot;
+    struct lfh_group *walk_group;
+    unsigned walk_index;
     uint8_t bin_active[LFH_BINS];           /* atomic */
     uint16_t bin_allocations[LFH_BINS];
     uint64_t nonempty[(FREE_LISTS + 63) / 64];
@@ -233,6 +243,7 @@ _Static_assert(sizeof(struct heap) <= HEAP_HEADER_SIZE, "the heap structure fits
 #define HEAP_MAP_TOP_BITS     (HEAP_MAP_ADDRESS_BITS - HEAP_GRANULE_SHIFT - HEAP_MAP_LEAF_BITS)
 extern uintptr_t *heap_map_top[(size_t)1 << HEAP_MAP_TOP_BITS];
 bool heap_map_set(uintptr_t base, size_t size, uintptr_t value);
+bool heap_map_prepare(uintptr_t base, size_t size);
 
 static inline uintptr_t heap_map_get(uintptr_t address)
 {
@@ -283,10 +294,15 @@ void backend_free(struct heap *heap, struct segment *segment, struct block *bloc
 /* Resizes in place; FALSE when the block cannot hold size there. */
 bool backend_resize(struct heap *heap, struct segment *segment, struct block *block, size_t size);
 size_t backend_compact(struct heap *heap);
+/* Gives the pages inside big free blocks back to the system: those a pass
+ * already saw free (aged) within a budget, or with everything all of them. */
+void backend_purge(struct heap *heap, bool everything);
 /* The live ordinary block whose data is at data, or NULL.  Checks the busy
  * bitmap first and the header after, so it also spots a smashed header. */
 struct block *backend_block(const struct segment *segment, uintptr_t data, bool *corrupt);
 size_t backend_block_usable(const struct block *block);
+/* With tail checking, whether the bytes after the block's data are intact. */
+bool backend_tail_intact(const struct heap *heap, const struct block *block);
 bool backend_validate_segment(const struct segment *segment, size_t *free_blocks);
 size_t backend_free_list_length(const struct heap *heap, size_t limit);
 
@@ -314,7 +330,9 @@ bool lfh_validate_group(struct lfh_group *group);
 /* heap_large.c: large blocks; the caller holds the heap. */
 void *large_alloc(struct heap *heap, size_t size, DWORD flags);
 void large_free(struct heap *heap, struct large_block *large);
-bool large_resize(struct large_block *large, size_t size);
+/* The block's data after resizing it (it may move), or NULL with the block
+ * intact; zeroes the growth with HEAP_ZERO_MEMORY. */
+void *large_realloc(struct heap *heap, struct large_block *large, size_t size, DWORD flags);
 void large_trim_cache(void);
 
 /* heap_walk.c */

@@ -39,18 +39,33 @@ static uintptr_t *map_leaf(size_t top, bool create)
     return leaf;
 }
 
+/* Maps the leaves that [base, base+size) needs, so that setting it later
+ * cannot fail. */
+bool heap_map_prepare(uintptr_t base, size_t size)
+{
+    for (uintptr_t top = base >> (HEAP_GRANULE_SHIFT + MAP_LEAF_BITS);
+         top <= (base + size - 1) >> (HEAP_GRANULE_SHIFT + MAP_LEAF_BITS); top++)
+        if (!map_leaf(top, true))
+            return false;
+    return true;
+}
+
 /* FALSE only when a leaf cannot be mapped; clearing (value 0) never fails. */
 bool heap_map_set(uintptr_t base, size_t size, uintptr_t value)
 {
-    for (uintptr_t granule = base >> HEAP_GRANULE_SHIFT;
-         granule < (base + size + HEAP_GRANULE - 1) >> HEAP_GRANULE_SHIFT; granule++) {
+    const uintptr_t leaf_mask = ((uintptr_t)1 << MAP_LEAF_BITS) - 1;
+    uintptr_t granule = base >> HEAP_GRANULE_SHIFT;
+    uintptr_t end = (base + size + HEAP_GRANULE - 1) >> HEAP_GRANULE_SHIFT;
+    while (granule < end) {
+        uintptr_t leaf_end = (granule | leaf_mask) + 1;
+        if (leaf_end > end)
+            leaf_end = end;
         uintptr_t *leaf = map_leaf(granule >> MAP_LEAF_BITS, value != 0);
-        if (!leaf) {
-            if (value)
-                return false;
-            continue;
-        }
-        __atomic_store_n(&leaf[granule & ((1u << MAP_LEAF_BITS) - 1)], value, __ATOMIC_RELEASE);
+        if (!leaf && value)
+            return false;
+        for (; leaf && granule < leaf_end; granule++)
+            __atomic_store_n(&leaf[granule & leaf_mask], value, __ATOMIC_RELEASE);
+        granule = leaf_end;
     }
     return true;
 }
