@@ -527,11 +527,13 @@ static void op_commit(struct input *in)
     }
     FUZZ_CHECK((uintptr_t)result == start, "commit at %p returned %p, expected %p (error %u)", (void *)address,
                result, (void *)start, (unsigned)GetLastError());
+    /* Caching attributes belong to the allocation (facts 13, 14). */
+    DWORD caching = PAGE_NOCACHE | PAGE_WRITECOMBINE;
     for (size_t i = first; i < first + count; i++) {
         if (!allocation->committed[i])
             allocation->fill[i] = 0;
         allocation->committed[i] = 1;
-        allocation->protect[i] = protect;
+        allocation->protect[i] = (protect & ~caching) | (allocation->allocation_protect & caching);
     }
 }
 
@@ -581,6 +583,9 @@ static void op_protect(struct input *in)
     DWORD old = 0xdead;
     uintptr_t start = address & ~(model.page - 1);
     uintptr_t end = (address + size + model.page - 1) & ~(model.page - 1);
+    /* Size 0 at a page boundary covers no page: the call only reports the
+     * page's protection (Wine). */
+    int empty = end == start;
     if (end <= start)
         end = start + model.page;
     struct allocation *allocation = allocation_at(start);
@@ -610,12 +615,17 @@ static void op_protect(struct input *in)
         for (size_t i = first; i < first + count; i++)
             if (!allocation->committed[i])
                 expected = ERROR_INVALID_ADDRESS;
-        if (!expected && !allocation->view && !private_ok)
+        if (!expected && !allocation->view && !private_ok && !empty)
             expected = ERROR_INVALID_PARAMETER;
     }
     if (expected) {
         FUZZ_CHECK(!done, "VirtualProtect(%p, %#zx, %#x) succeeded", (void *)address, (size_t)size, (unsigned)protect);
         FUZZ_EXPECT_ERROR(expected, "VirtualProtect");
+        return;
+    }
+    if (empty) {
+        FUZZ_CHECK(done && old == allocation->protect[first], "VirtualProtect(%p, 0) = %d, old %#x, expected %#x",
+                   (void *)address, done, (unsigned)old, (unsigned)allocation->protect[first]);
         return;
     }
     if (allocation->view && !done) {
