@@ -323,25 +323,14 @@ __attribute__((destructor)) static void release_names_at_exit(void)
 }
 
 /* A forked child has no handles (Windows handles are inherited only by
- * request, and never by fork): its copies of the name descriptors share the
- * parent's open file descriptions, whose locks are the parent's.  Give the
- * child fresh, unlocked descriptions, so that neither its exit nor its
- * calls can take a name away from the parent.  (Called by fork.c.) */
+ * request, and never by fork): it holds no names (namespace.c closes its
+ * copies of the name sockets). */
 void mapping_registry_fork_prepare(void) { pthread_mutex_lock(&registry_lock); }
 void mapping_registry_fork_parent(void)  { pthread_mutex_unlock(&registry_lock); }
 void mapping_registry_fork_child(void)
 {
-    for (struct mapping *mapping = registry; mapping; mapping = mapping->next) {
-        int fd = mapping->section->entry.fd;
-        char self[64];
-        snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-        int fresh = open(self, O_RDWR | O_CLOEXEC);
-        if (fresh >= 0) {
-            dup3(fresh, fd, O_CLOEXEC);
-            close(fresh);
-        }
+    for (struct mapping *mapping = registry; mapping; mapping = mapping->next)
         mapping->holds_name = FALSE;
-    }
     registry = NULL;
     pthread_mutex_unlock(&registry_lock);
 }
