@@ -33,6 +33,7 @@
 #include "error.h"
 #include "file.h"
 #include "handle.h"
+#include "image.h"
 #include "mapping.h"
 #include "namespace.h"
 #include "region.h"
@@ -41,6 +42,7 @@
 
 #define BACKING_PAGEFILE 0
 #define BACKING_FILE     1
+#define BACKING_IMAGE    2    /* SEC_IMAGE: the laid-out image, in the section's memfd */
 
 #define SEC_FLAGS (SEC_PARTITION_OWNER_HANDLE | SEC_64K_PAGES | SEC_FILE | SEC_IMAGE | SEC_PROTECTED_IMAGE | \
                    SEC_RESERVE | SEC_COMMIT | SEC_NOCACHE | SEC_WRITECOMBINE | SEC_LARGE_PAGES)
@@ -61,6 +63,7 @@ struct section_info {
 };
 
 #define INFO_OFFSET NS_DATA_OFFSET
+#define IMAGE_LAYOUT_OFFSET ((INFO_OFFSET + sizeof(struct section_info) + 63) & ~(size_t)63)
 
 struct section {
     long refcount;              /* atomic: mapping objects and views */
@@ -69,6 +72,8 @@ struct section {
     int data_fd;                /* what views map */
     struct file_object *file;   /* the CreateFile object, when this process made the section from one */
     char *shared;               /* SEC_RESERVE: [0, data_offset) mapped, for the bitmap and generation */
+    struct image_layout *image; /* SEC_IMAGE: how views are protected */
+    void *image_bytes;          /* SEC_IMAGE, until published: the laid-out image */
     BOOL named;
     struct ns_entry entry;
 };
@@ -162,6 +167,8 @@ static void section_unref(struct section *section)
         close(section->data_fd);
     if (section->fd >= 0)
         close(section->fd);
+    free(section->image);
+    free(section->image_bytes);
     if (section->file) {
         __atomic_sub_fetch(&section->file->mappings, 1, __ATOMIC_ACQ_REL);
         object_unref(&section->file->header);
@@ -239,10 +246,16 @@ static struct section *section_from_object(const struct ns_entry *entry)
         } else {
             section->data_fd = fd;
         }
+    } else if (section->info.backing == BACKING_IMAGE) {
+        section->image = malloc(sizeof(*section->image));
+        if (!section->image || pread(entry->fd, section->image, sizeof(*section->image), IMAGE_LAYOUT_OFFSET) !=
+                                   (ssize_t)sizeof(*section->image))
+            error = ERROR_INVALID_HANDLE;
     } else if (!map_shared_header(section)) {
         error = GetLastError();
     }
     if (error) {
+        free(section->image);
         free(section);
         failure(error);
         return NULL;
@@ -374,6 +387,36 @@ static BOOL file_allows(ACCESS_MASK access, DWORD base)
     return TRUE;
 }
 
+/* A SEC_IMAGE section over a CreateFile object, whose reference it takes
+ * over; or NULL with the last error set. */
+static struct section *image_section(struct file_object *file, const struct stat *st)
+{
+    struct section *section = calloc(1, sizeof(*section));
+    struct image_layout *layout = section ? malloc(sizeof(*layout)) : NULL;
+    void *bytes = layout ? image_load(file->fd, (uint64_t)st->st_size, page_size(), layout) : NULL;
+    if (!bytes) {
+        DWORD error = layout ? GetLastError() : ERROR_NOT_ENOUGH_MEMORY;
+        free(layout);
+        free(section);
+        object_unref(&file->header);
+        failure(error);
+        return NULL;
+    }
+    section->refcount = 1;
+    section->fd = section->data_fd = -1;
+    section->file = file;
+    __atomic_add_fetch(&file->mappings, 1, __ATOMIC_ACQ_REL);
+    section->image = layout;
+    section->image_bytes = bytes;
+    section->info = (struct section_info){
+        .backing = BACKING_IMAGE, .protect = PAGE_EXECUTE_WRITECOPY,
+        .attributes = SEC_FILE | SEC_IMAGE, .size = layout->size,
+        .data_offset = page_up(IMAGE_LAYOUT_OFFSET + sizeof(*layout)),
+        .file_device = st->st_dev, .file_inode = st->st_ino,
+    };
+    return section;
+}
+
 /* A new section over a CreateFile object, or NULL with the last error set. */
 static struct section *file_section(HANDLE handle, DWORD base, DWORD sec, uint64_t size)
 {
@@ -388,7 +431,7 @@ static struct section *file_section(HANDLE handle, DWORD base, DWORD sec, uint64
     else if (fstat(file->fd, &st) != 0)
         error = error_from_errno(errno);
     else if (sec & SEC_IMAGE)
-        error = ERROR_BAD_EXE_FORMAT;       /* images are not mapped by this library */
+        return image_section(file, &st);
     else if (size == 0 && st.st_size == 0)
         error = ERROR_FILE_INVALID;
     else if (size > (uint64_t)st.st_size && !(access_of(base) & ACCESS_W))
@@ -425,10 +468,12 @@ static struct section *file_section(HANDLE handle, DWORD base, DWORD sec, uint64
     return section;
 }
 
-/* The bytes a named section's object starts with. */
-static void *object_image(const struct ns_header *name, const struct section_info *info, size_t *size)
+/* The bytes a section's object starts with (an image section's are all of
+ * them). */
+static void *object_image(const struct ns_header *name, struct section *section, size_t *size)
 {
-    *size = INFO_OFFSET + sizeof(*info);
+    const struct section_info *info = &section->info;
+    *size = section->image ? info->data_offset + info->size : INFO_OFFSET + sizeof(*info);
     char *image = calloc(1, *size);
     if (!image) {
         failure(ERROR_NOT_ENOUGH_MEMORY);
@@ -437,6 +482,12 @@ static void *object_image(const struct ns_header *name, const struct section_inf
     memcpy(image, name, sizeof(*name));
     ((struct ns_header *)image)->type = NS_TYPE_SECTION;
     memcpy(image + INFO_OFFSET, info, sizeof(*info));
+    if (section->image) {
+        memcpy(image + IMAGE_LAYOUT_OFFSET, section->image, sizeof(*section->image));
+        memcpy(image + info->data_offset, section->image_bytes, info->size);
+        free(section->image_bytes);         /* the object holds them now */
+        section->image_bytes = NULL;
+    }
     return image;
 }
 
@@ -453,6 +504,8 @@ static BOOL publish(struct section *section, const char *name, struct mapping **
     if (info->backing == BACKING_PAGEFILE) {
         pagefile_layout(info);
         file_size = (off_t)(info->data_offset + info->size);
+    } else if (info->backing == BACKING_IMAGE) {
+        file_size = (off_t)(info->data_offset + info->size);
     } else {
         file_size = (off_t)page_up(INFO_OFFSET + sizeof(*info));
     }
@@ -460,7 +513,7 @@ static BOOL publish(struct section *section, const char *name, struct mapping **
         if (info->backing == BACKING_FILE)
             return TRUE;
         struct ns_header anonymous = { .magic = NS_MAGIC, .type = NS_TYPE_SECTION };
-        void *image = object_image(&anonymous, info, &image_size);
+        void *image = object_image(&anonymous, section, &image_size);
         if (!image)
             return FALSE;
         int fd = memfd_create("w32mem-section", MFD_CLOEXEC);
@@ -486,7 +539,7 @@ static BOOL publish(struct section *section, const char *name, struct mapping **
     pthread_mutex_unlock(&registry_lock);
     if (*existing)
         return TRUE;
-    void *image = object_image(&header, info, &image_size);
+    void *image = object_image(&header, section, &image_size);
     if (!image)
         return FALSE;
     BOOL existed;
@@ -506,7 +559,7 @@ static BOOL publish(struct section *section, const char *name, struct mapping **
     }
     section->named = TRUE;
     section->fd = section->entry.fd;
-    if (info->backing == BACKING_PAGEFILE)
+    if (info->backing != BACKING_FILE)
         section->data_fd = section->fd;
     if (!map_shared_header(section)) {
         ns_release(&section->entry);
@@ -682,7 +735,7 @@ HANDLE WINAPI OpenFileMappingW(DWORD desired_access, BOOL inherit, LPCWSTR name)
 
 BOOL view_is_mapping(const struct vm_allocation *allocation)
 {
-    return allocation->type == MEM_MAPPED && allocation->owner != NULL;
+    return (allocation->type == MEM_MAPPED || allocation->type == MEM_IMAGE) && allocation->owner != NULL;
 }
 
 /* Marks pages of [start, end) that another view committed; the caller holds
@@ -781,6 +834,19 @@ void view_refresh(uintptr_t address)
     vm_unlock();
 }
 
+/* Gives an image view its type and each part its protection; the caller
+ * holds the lock exclusively. */
+static BOOL lay_out_image(struct vm_allocation *allocation, const struct image_layout *layout)
+{
+    allocation->type = MEM_IMAGE;
+    for (uint32_t i = 0; i < layout->count; i++) {
+        const struct image_range *range = &layout->ranges[i];
+        if (!vm_change(allocation, allocation->base + range->start, range->size, MEM_COMMIT, range->protect))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* Fact 130. */
 static DWORD view_protection(DWORD access)
 {
@@ -819,8 +885,8 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE handle, DWORD desired_access, DWORD offset_
         error = ERROR_ACCESS_DENIED;        /* more than the section's protection grants */
     else if ((offset & (ALLOCATION_GRANULARITY - 1)) || ((uintptr_t)base & (ALLOCATION_GRANULARITY - 1)))
         error = ERROR_MAPPED_ALIGNMENT;
-    else if (offset >= section->info.size)
-        error = ERROR_INVALID_PARAMETER;
+    else if (offset >= section->info.size || (section->image && offset))
+        error = ERROR_INVALID_PARAMETER;        /* an image is mapped whole */
     else if (size > section->info.size - offset)
         error = ERROR_ACCESS_DENIED;        /* STATUS_INVALID_VIEW_SIZE */
     struct view *record = error ? NULL : malloc(sizeof(*record));
@@ -831,8 +897,10 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE handle, DWORD desired_access, DWORD offset_
         failure(error);
         return NULL;
     }
-    if (!size)
+    if (!size || section->image)
         size = section->info.size - offset;
+    if (section->image)
+        protect = PAGE_EXECUTE_WRITECOPY;       /* what image views report as AllocationProtect */
     if (section->info.attributes & SEC_NOCACHE)
         protect |= PAGE_NOCACHE;
     BOOL copy = is_writecopy(protect);
@@ -848,6 +916,12 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE handle, DWORD desired_access, DWORD offset_
     };
     vm_lock_exclusive();
     struct vm_allocation *allocation = vm_map_view(&request);
+    if (allocation && section->image && !lay_out_image(allocation, section->image)) {
+        error = GetLastError();
+        vm_release(allocation);
+        allocation = NULL;
+        SetLastError(error);
+    }
     if (allocation)
         sync_commits(allocation, record);
     vm_unlock();
@@ -912,7 +986,7 @@ BOOL view_commit(struct vm_allocation *allocation, uintptr_t start, uintptr_t en
 {
     struct view *view = allocation->owner;
     struct section *section = view->section;
-    if (section->info.backing == BACKING_FILE)
+    if (section->info.backing != BACKING_PAGEFILE)
         return failure(ERROR_ACCESS_DENIED);                /* fact 141 */
     if (access_of(protect) & ~view_access(view->protect))
         return failure(ERROR_INVALID_PARAMETER);
@@ -956,6 +1030,8 @@ BOOL view_protect(struct vm_allocation *allocation, uintptr_t start, uintptr_t e
     struct view *view = allocation->owner;
     if (!single_protection(protect) || (access_of(protect) & ~view_access(view->protect)))
         return failure(ERROR_INVALID_PARAMETER);            /* facts 38, 39 */
+    if (view->section->image)
+        protect = image_writecopy_form(protect);            /* fact 44 */
     DWORD old = vm_run_at(start)->protect;
     if (is_writecopy(protect) && !is_writecopy(view->protect)) {
         if (!make_private(allocation, view, start, end))
