@@ -127,7 +127,7 @@ static void protect_range(struct image_layout *layout, uint32_t start, uint32_t 
 
 void *image_load(int fd, uint64_t file_size, size_t page_size, struct image_layout *layout)
 {
-    struct pe pe;
+    struct pe pe = { 0 };
     if (!read_headers(fd, file_size, &pe))
         return NULL;
     uint64_t size = ((uint64_t)pe.image_size + page_size - 1) & ~(uint64_t)(page_size - 1);
