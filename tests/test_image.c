@@ -298,6 +298,35 @@ START_TEST(image_validation)                /* fact 122 */
 }
 END_TEST
 
+/* The other process of named_image_in_another_process (this program
+ * re-executed, so it is a fresh process that knows only the name): opens
+ * the section by name and checks its view; the exit status tells. */
+static int open_image_by_name(const char *name)
+{
+    HANDLE opened = OpenFileMappingA(FILE_MAP_READ, FALSE, name);
+    unsigned char *view = opened ? MapViewOfFile(opened, FILE_MAP_READ, 0, 0, 0) : NULL;
+    if (!view)
+        return 1;
+    MEMORY_BASIC_INFORMATION info;
+    for (size_t s = 0; s < SECTIONS; s++) {
+        if (VirtualQuery(view + sections[s].address, &info, sizeof(info)) != sizeof(info) ||
+            info.Type != MEM_IMAGE || info.Protect != sections[s].expected ||
+            info.AllocationProtect != PAGE_EXECUTE_WRITECOPY)
+            return 2;
+        if (sections[s].raw_size && sections[s].expected != PAGE_NOACCESS &&
+            view[sections[s].address] != raw_byte(s, 0))
+            return 3;
+    }
+    return UnmapViewOfFile(view) && CloseHandle(opened) ? 0 : 4;
+}
+
+__attribute__((constructor)) static void run_child(void)
+{
+    const char *name = getenv("W32MEM_IMAGE_NAME");
+    if (name)
+        exit(open_image_by_name(name));
+}
+
 /* A named image section opened by another process: the layout travels
  * with the object. */
 START_TEST(named_image_in_another_process)
@@ -313,22 +342,9 @@ START_TEST(named_image_in_another_process)
     fflush(NULL);
     pid_t child = fork();
     if (child == 0) {
-        HANDLE opened = OpenFileMappingA(FILE_MAP_READ, FALSE, name);
-        unsigned char *view = opened ? MapViewOfFile(opened, FILE_MAP_READ, 0, 0, 0) : NULL;
-        if (!view)
-            _exit(1);
-        MEMORY_BASIC_INFORMATION info;
-        int status = 0;
-        for (size_t s = 0; s < SECTIONS && !status; s++) {
-            if (VirtualQuery(view + sections[s].address, &info, sizeof(info)) != sizeof(info) ||
-                info.Type != MEM_IMAGE || info.Protect != sections[s].expected ||
-                info.AllocationProtect != PAGE_EXECUTE_WRITECOPY)
-                status = 2;
-            else if (sections[s].raw_size && sections[s].expected != PAGE_NOACCESS &&
-                     view[sections[s].address] != raw_byte(s, 0))
-                status = 3;
-        }
-        _exit(status);
+        setenv("W32MEM_IMAGE_NAME", name, 1);
+        execl("/proc/self/exe", "test_image", (char *)NULL);
+        _exit(97);
     }
     int status;
     ck_assert_int_eq(waitpid(child, &status, 0), child);
