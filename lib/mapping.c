@@ -1,13 +1,15 @@
 /* CreateFileMapping, OpenFileMapping, MapViewOfFile(Ex), UnmapViewOfFile and
  * FlushViewOfFile.
  *
- * A section is one file: for the page file, a shared-memory object (in the
- * namespace when named, a memfd otherwise) holding a small header, the
- * commit bitmap of a SEC_RESERVE section, and the pages; for a file, the
- * mapped file itself, plus (when named) a namespace object holding only the
- * header, which says where the file is.  The header is what another process
- * needs to open the section by name; the bitmap is how a commit in one view
- * reaches every view of the section in every process.
+ * A section is one file: for the page file, a memfd (the namespace's object
+ * when named) holding a small header, the commit bitmap of a SEC_RESERVE
+ * section, and the pages; for a SEC_IMAGE section, a memfd holding the
+ * header, the image's layout (image.h) and the laid-out image, which views
+ * map copy-on-write; for a file, the mapped file itself, plus (when named)
+ * a namespace object holding only the header, which says where the file
+ * is.  The header is what another process needs to open the section by
+ * name; the bitmap is how a commit in one view reaches every view of the
+ * section in every process.
  *
  * Per process, a section is a struct section referenced by the handle-table
  * objects (struct mapping) and by its views.  For a named section the

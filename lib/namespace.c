@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,10 @@
  * middle of being made (that takes microseconds): after this long it is
  * treated as squatted. */
 #define SQUAT_PATIENCE_MS 500
+
+/* A holder answers within microseconds; a socket of this user that accepts
+ * and never answers is not one of ours. */
+#define ANSWER_PATIENCE_S 10
 
 /* The names this process holds, and the thread that answers openers:
  * held[fd] is 1 + the memfd of the object whose name socket is fd. */
@@ -280,8 +285,8 @@ static int create_new(struct ns_entry *entry, const struct sockaddr_un *address,
 }
 
 /* The two descriptors a holder sends: FALSE if the connection closed first
- * (that holder gave the name up or died). */
-static BOOL receive_object(int connection, int *name_fd, int *object_fd)
+ * (that holder gave the name up or died), or nothing came in time. */
+static BOOL receive_object(int connection, int *name_fd, int *object_fd, BOOL *timed_out)
 {
     int fds[2];
     char control[CMSG_SPACE(sizeof(fds))];
@@ -292,6 +297,7 @@ static BOOL receive_object(int connection, int *name_fd, int *object_fd)
     ssize_t got;
     while ((got = recvmsg(connection, &message, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
         ;
+    *timed_out = got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     struct cmsghdr *cmsg = got == 1 ? CMSG_FIRSTHDR(&message) : NULL;
     if (!cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
         return FALSE;
@@ -356,9 +362,16 @@ static int open_existing(struct ns_entry *entry, const struct sockaddr_un *addre
             failure(ERROR_ACCESS_DENIED);           /* another user's socket squats the name */
             return -1;
         }
+        struct timeval patience = { ANSWER_PATIENCE_S, 0 };
+        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
         int name_fd, object_fd;
-        BOOL received = receive_object(connection, &name_fd, &object_fd);
+        BOOL timed_out = FALSE;
+        BOOL received = receive_object(connection, &name_fd, &object_fd, &timed_out);
         close(connection);
+        if (timed_out) {
+            failure(ERROR_ACCESS_DENIED);
+            return -1;
+        }
         if (!received)
             continue;                               /* that holder let go: look again */
         int checked = check_object(object_fd, type, wanted);

@@ -20,11 +20,22 @@
  * a process of the same user (SO_PEERCRED) with both descriptors
  * (SCM_RIGHTS); the opener is then a holder too.  The opener first checks
  * that the socket it reached was put up by its own user, so a name another
- * user squats is an error, never that user's object.
+ * user squats is an error (ERROR_ACCESS_DENIED), never that user's object;
+ * so is a name bound by a socket that does not listen for half a second,
+ * or one of this user's sockets that accepts but sends no object within
+ * ten seconds.
  *
  * The data stays alive while any process still maps the memfd (a view
  * outlives every handle, as on Windows), but the name goes with the last
- * handle (fact 124). */
+ * handle (fact 124).
+ *
+ * Why a thread: an opener must end up holding the very socket that carries
+ * the name, and only a holder can give it one.  Reopening
+ * /proc/<pid>/fd/<n> works for a memfd but not for a socket; pidfd_getfd
+ * needs ptrace-attach rights, which Yama (ptrace_scope >= 1) refuses
+ * between sibling processes.  Abstract names belong to the network
+ * namespace: processes of one user in different network namespaces do not
+ * share names. */
 #ifndef W32MEM_NAMESPACE_H
 #define W32MEM_NAMESPACE_H
 
