@@ -390,7 +390,7 @@ static int object_files(pid_t pid, struct stat *files, int max)
     int count = 0;
     struct dirent *entry;
     while ((entry = readdir(dir)) && count < max) {
-        char link[300], target[256];
+        char link[400], target[256];
         snprintf(link, sizeof(link), "%s/%s", directory, entry->d_name);
         ssize_t length = readlink(link, target, sizeof(target) - 1);
         if (length <= 0)
@@ -413,7 +413,7 @@ static BOOL file_alive_anywhere(const struct stat *file)
     while (!alive && (process = readdir(proc))) {
         if (process->d_name[0] < '0' || process->d_name[0] > '9')
             continue;
-        char path[300];
+        char path[600];
         snprintf(path, sizeof(path), "/proc/%s/fd", process->d_name);
         DIR *fds = opendir(path);
         struct dirent *fd;
