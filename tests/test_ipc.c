@@ -99,9 +99,9 @@ static int role_writer(int index)
     return UnmapViewOfFile(board) ? 0 : 21;
 }
 
-/* Opens the mapping, signals, and waits to be killed: with its view, or
- * (keep_view FALSE) with only its handle. */
-static int role_holder(BOOL keep_view)
+/* Opens the mapping, signals, and waits to be killed, holding its handle
+ * and view, or only its handle, or only its view. */
+static int role_holder(BOOL keep_handle, BOOL keep_view)
 {
     HANDLE m = OpenFileMappingA(FILE_MAP_WRITE, FALSE, name);
     struct board *board = m ? MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0) : NULL;
@@ -110,6 +110,8 @@ static int role_holder(BOOL keep_view)
     __atomic_add_fetch(&board->ready, 1, __ATOMIC_ACQ_REL);
     if (!keep_view && !UnmapViewOfFile(board))
         return 31;
+    if (!keep_handle && !CloseHandle(m))
+        return 32;
     for (;;)
         pause();
 }
@@ -205,9 +207,11 @@ __attribute__((constructor)) static void run_role(void)
     else if (strncmp(role, "writer", 6) == 0)
         status = role_writer(atoi(role + 6));
     else if (strcmp(role, "holder") == 0)
-        status = role_holder(TRUE);
+        status = role_holder(TRUE, TRUE);
     else if (strcmp(role, "handle-holder") == 0)
-        status = role_holder(FALSE);
+        status = role_holder(TRUE, FALSE);
+    else if (strcmp(role, "view-holder") == 0)
+        status = role_holder(FALSE, TRUE);
     else if (strcmp(role, "racer") == 0)
         status = role_racer();
     else if (strcmp(role, "stranger") == 0)
@@ -466,12 +470,14 @@ static int shm_leftovers(void)
     return count;
 }
 
-/* A pagefile or file-backed named mapping whose last holder, with a view
- * or with only a handle, is killed: afterwards no name socket, no memfd,
- * nothing in /dev/shm, and a create makes a new object. */
+/* A pagefile or file-backed named mapping whose last holder (with a handle
+ * and a view, with only a handle, or with only a view) is killed:
+ * afterwards no name socket, no memfd, nothing in /dev/shm, and a create
+ * makes a new object. */
 START_TEST(last_holder_killed_leaves_nothing)
 {
-    BOOL file_backed = _i >= 2, keep_view = !(_i & 1);
+    static const char *const holders[] = { "holder", "handle-holder", "view-holder" };
+    BOOL file_backed = _i >= 3, view_only = _i % 3 == 2;
     unique_name();
     char path[64] = "";
     HANDLE file = INVALID_HANDLE_VALUE;
@@ -489,18 +495,24 @@ START_TEST(last_holder_killed_leaves_nothing)
     ck_assert_uint_eq(GetLastError(), ERROR_SUCCESS);
     struct board *board = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
     ck_assert_ptr_nonnull(board);
-    pid_t holder = spawn(keep_view ? "holder" : "handle-holder", 0);
+    pid_t holder = spawn(holders[_i % 3], 0);
     while (__atomic_load_n(&board->ready, __ATOMIC_ACQUIRE) < 1)
         sleep_ms(1);
     struct stat objects[4];
     ck_assert_int_eq(object_files(holder, objects, 4), 1);
     unsigned long socket_inode = name_socket_inode();
     ck_assert_uint_ne(socket_inode, 0);
-    /* The creator goes first: the holder alone keeps everything. */
+    /* The creator goes first: the holder alone keeps everything; or, if
+     * it holds only a view, the name goes with this last handle (fact
+     * 124), and the view keeps the object. */
     ck_assert(UnmapViewOfFile(board));
     ck_assert(CloseHandle(m));
-    ck_assert_int_eq(namespace_entries(), 1);
+    ck_assert_int_eq(namespace_entries(), view_only ? 0 : 1);
     ck_assert(file_alive_anywhere(&objects[0]));
+    if (view_only) {
+        ck_assert_ptr_null(OpenFileMappingA(FILE_MAP_READ, FALSE, name));
+        ck_assert_uint_eq(GetLastError(), ERROR_FILE_NOT_FOUND);
+    }
 
     kill(holder, SIGKILL);
     ck_assert_int_eq(reap(holder), 128 + SIGKILL);
@@ -626,7 +638,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, reader_starts_first);
     tcase_add_test(tc, concurrent_writers);
     tcase_add_test(tc, killed_holders_leave_nothing);
-    tcase_add_loop_test(tc, last_holder_killed_leaves_nothing, 0, 4);
+    tcase_add_loop_test(tc, last_holder_killed_leaves_nothing, 0, 6);
     tcase_add_test(tc, create_close_race);
     tcase_add_test(tc, racers_killed_midway);
     tcase_add_test(tc, other_users_are_strangers);
