@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "image.h"
+#include "inject.h"
 
 #define DOS_MAGIC 0x5a4d                /* "MZ" */
 #define DOS_LFANEW 0x3c

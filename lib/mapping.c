@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include "fork.h"
 #include "compat.h"
 #include "error.h"
+#include "exception.h"
 #include "file.h"
 #include "handle.h"
 #include "image.h"
@@ -41,6 +43,7 @@
 #include "region.h"
 #include "sysinfo.h"
 #include "wide.h"
+#include "inject.h"
 
 #define BACKING_PAGEFILE 0
 #define BACKING_FILE     1
@@ -165,7 +168,7 @@ static void section_unref(struct section *section)
         return;
     if (section->shared)
         munmap(section->shared, section->info.data_offset);
-    if (section->data_fd >= 0 && section->data_fd != section->fd)
+    if (section->data_fd >= 0 && section->data_fd != section->fd && !section->file)
         close(section->data_fd);
     if (section->fd >= 0)
         close(section->fd);
@@ -310,13 +313,28 @@ static void registry_remove(struct mapping *mapping)
     }
 }
 
+/* Gives up this process's hold on a section's name.  With no view left
+ * (views hold the section) and no header mapped, nothing else refers to the
+ * name's open file description, so closing it drops the lock. */
+static void release_name(struct section *section)
+{
+    if (__atomic_load_n(&section->refcount, __ATOMIC_ACQUIRE) != 1 || section->shared) {
+        ns_release(&section->entry);
+        return;
+    }
+    if (section->data_fd == section->fd)
+        section->data_fd = -1;
+    section->fd = -1;
+    ns_release_and_close(&section->entry);
+}
+
 static void destroy_mapping(struct object *object)
 {
     struct mapping *mapping = (struct mapping *)object;
     pthread_mutex_lock(&registry_lock);
     if (mapping->holds_name) {
         registry_remove(mapping);
-        ns_release(&mapping->section->entry);
+        release_name(mapping->section);
         mapping->holds_name = FALSE;
     }
     pthread_mutex_unlock(&registry_lock);
@@ -443,9 +461,6 @@ static struct section *file_section(HANDLE handle, DWORD base, DWORD sec, uint64
     struct section *section = error ? NULL : calloc(1, sizeof(*section));
     if (!error && !section)
         error = ERROR_NOT_ENOUGH_MEMORY;
-    int data_fd = error ? -1 : fcntl(file->fd, F_DUPFD_CLOEXEC, 0);
-    if (!error && data_fd < 0)
-        error = error_from_errno(errno);
     if (error) {
         free(section);
         object_unref(&file->header);
@@ -454,7 +469,7 @@ static struct section *file_section(HANDLE handle, DWORD base, DWORD sec, uint64
     }
     section->refcount = 1;
     section->fd = -1;
-    section->data_fd = data_fd;
+    section->data_fd = file->fd;        /* open while the section holds the file object */
     section->file = file;
     __atomic_add_fetch(&file->mappings, 1, __ATOMIC_ACQ_REL);
     section->info = (struct section_info){
@@ -463,19 +478,28 @@ static struct section *file_section(HANDLE handle, DWORD base, DWORD sec, uint64
         .size = size ? size : (uint64_t)st.st_size,
         .file_device = st.st_dev, .file_inode = st.st_ino,
     };
-    char self[64];
-    snprintf(self, sizeof(self), "/proc/self/fd/%d", data_fd);
-    ssize_t length = readlink(self, section->info.file_path, sizeof(section->info.file_path) - 1);
-    section->info.file_path[length > 0 ? length : 0] = '\0';
     return section;
 }
 
-/* The bytes a section's object starts with (an image section's are all of
- * them). */
+/* Where a named file section's file is, for the processes that open the
+ * section by name. */
+static void record_file_path(struct section *section)
+{
+    char self[64];
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", section->data_fd);
+    ssize_t length = readlink(self, section->info.file_path, sizeof(section->info.file_path) - 1);
+    section->info.file_path[length > 0 ? length : 0] = '\0';
+}
+
+/* The bytes a section's object starts with: the header up to the end of the
+ * file path, since the rest reads back as zeros (a page-file section's
+ * object then costs one page of header, not two); an image section's are
+ * all of them, its layout and image included. */
 static void *object_image(const struct ns_header *name, struct section *section, size_t *size)
 {
     const struct section_info *info = &section->info;
-    *size = section->image ? info->data_offset + info->size : INFO_OFFSET + sizeof(*info);
+    size_t info_bytes = offsetof(struct section_info, file_path) + strlen(info->file_path) + 1;
+    *size = section->image ? info->data_offset + info->size : INFO_OFFSET + info_bytes;
     char *image = calloc(1, *size);
     if (!image) {
         failure(ERROR_NOT_ENOUGH_MEMORY);
@@ -483,7 +507,7 @@ static void *object_image(const struct ns_header *name, struct section *section,
     }
     memcpy(image, name, sizeof(*name));
     ((struct ns_header *)image)->type = NS_TYPE_SECTION;
-    memcpy(image + INFO_OFFSET, info, sizeof(*info));
+    memcpy(image + INFO_OFFSET, info, info_bytes);
     if (section->image) {
         memcpy(image + IMAGE_LAYOUT_OFFSET, section->image, sizeof(*section->image));
         memcpy(image + info->data_offset, section->image_bytes, info->size);
@@ -536,6 +560,8 @@ static BOOL publish(struct section *section, const char *name, struct mapping **
     struct ns_header header;
     if (!ns_name(name, &section->entry, &header))
         return FALSE;
+    if (info->backing == BACKING_FILE)
+        record_file_path(section);
     pthread_mutex_lock(&registry_lock);
     *existing = registry_find(section->entry.key);
     pthread_mutex_unlock(&registry_lock);
@@ -819,6 +845,18 @@ BOOL view_is_stale(const struct vm_allocation *allocation)
             __atomic_load_n(section_generation(view->section), __ATOMIC_ACQUIRE) != view->generation);
 }
 
+int view_committed_elsewhere(const struct vm_allocation *allocation, uintptr_t page)
+{
+    if (!view_is_mapping(allocation))
+        return -1;
+    const struct view *view = allocation->owner;
+    if (!section_reserves(view->section))
+        return -1;
+    uint64_t index = (view->offset + (page - allocation->base)) / page_size();
+    uint64_t word = __atomic_load_n(&section_bitmap(view->section)[index / 64], __ATOMIC_ACQUIRE);
+    return (word >> (index % 64)) & 1 ? vm_kernel_protection(view->protect) : -1;
+}
+
 void view_refresh(uintptr_t address)
 {
     vm_lock_shared();
@@ -916,6 +954,9 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE handle, DWORD desired_access, DWORD offset_
         .kernel_flags = copy ? MAP_PRIVATE : MAP_SHARED, .protect = protect,
         .commit = !section_reserves(section), .owner = record,
     };
+    /* Pages other views commit later are brought in on first touch. */
+    if (section_reserves(section))
+        faults_install();
     vm_lock_exclusive();
     struct vm_allocation *allocation = vm_map_view(&request);
     if (allocation && section->image && !lay_out_image(allocation, section->image)) {
@@ -993,6 +1034,10 @@ BOOL view_commit(struct vm_allocation *allocation, uintptr_t start, uintptr_t en
     if (access_of(protect) & ~view_access(view->protect))
         return failure(ERROR_INVALID_PARAMETER);
     sync_commits(allocation, view);
+    /* The section's record follows the commit: a commit that fails must
+     * not show in the other views. */
+    if (!vm_change(allocation, start, end - start, MEM_COMMIT, protect))
+        return FALSE;
     if (section_reserves(section)) {
         uint64_t *bitmap = section_bitmap(section);
         size_t page = page_size();
@@ -1002,7 +1047,7 @@ BOOL view_commit(struct vm_allocation *allocation, uintptr_t start, uintptr_t en
         }
         __atomic_add_fetch(section_generation(section), 1, __ATOMIC_ACQ_REL);
     }
-    return vm_change(allocation, start, end - start, MEM_COMMIT, protect);
+    return TRUE;
 }
 
 /* Turns the shared pages of [start, end) into private copy-on-write pages

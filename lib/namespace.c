@@ -22,6 +22,7 @@
 #include "error.h"
 #include "fork.h"
 #include "namespace.h"
+#include "inject.h"
 
 /* A name that stays bound but never listens is not one of ours in the
  * middle of being made (that takes microseconds): after this long it is
@@ -439,4 +440,11 @@ BOOL ns_acquire(struct ns_entry *entry, const struct ns_header *name, uint32_t t
         else
             pause_briefly();
     }
+}
+
+void ns_release_and_close(struct ns_entry *entry)
+{
+    ns_release(entry);
+    close(entry->fd);
+    entry->fd = -1;
 }

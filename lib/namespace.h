@@ -89,4 +89,7 @@ BOOL ns_acquire(struct ns_entry *entry, const struct ns_header *name, uint32_t t
  * still map it); the caller closes it. */
 void ns_release(struct ns_entry *entry);
 
+/* ns_release, then closes the memfd too (no view maps it). */
+void ns_release_and_close(struct ns_entry *entry);
+
 #endif
