@@ -30,6 +30,18 @@ int main(void)
 #define UNDER_SANITIZER 0
 #endif
 
+/* Under valgrind (make check-valgrind) a few tests cannot run: each says why
+ * where it skips itself. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define UNDER_VALGRIND (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef UNDER_VALGRIND
+#define UNDER_VALGRIND (getenv("W32MEM_UNDER_VALGRIND") != NULL)
+#endif
+
 #define ck_assert_last_error(expected) \
     ck_assert_msg(GetLastError() == (DWORD)(expected), "GetLastError() = %u, expected %u (%s)", \
                   (unsigned)GetLastError(), (unsigned)(expected), #expected)
