@@ -836,6 +836,70 @@ START_TEST(lock_and_unlock)
 }
 END_TEST
 
+/* MEM_PHYSICAL reserves an AWE window: MEM_RESERVE alone, read-write only,
+ * and its pages are never committed by VirtualAlloc. */
+START_TEST(physical_windows_are_reserve_only)
+{
+    SetLastError(0);
+    ck_assert_ptr_null(VirtualAlloc(NULL, 16 * P, MEM_RESERVE | MEM_PHYSICAL, PAGE_READONLY));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    SetLastError(0);
+    ck_assert_ptr_null(VirtualAlloc(NULL, 16 * P, MEM_RESERVE | MEM_COMMIT | MEM_PHYSICAL, PAGE_READWRITE));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    char *a = VirtualAlloc(NULL, 16 * P, MEM_RESERVE | MEM_PHYSICAL, PAGE_READWRITE);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_region(query(a), a, a, PAGE_READWRITE, 16 * P, MEM_RESERVE, 0, MEM_PRIVATE);
+    ck_assert_ptr_null(VirtualAlloc(a, P, MEM_COMMIT, PAGE_READWRITE));
+    ck_assert_region(query(a), a, a, PAGE_READWRITE, 16 * P, MEM_RESERVE, 0, MEM_PRIVATE);
+    ck_assert_not_readable(a);
+    ck_assert(VirtualFree(a, 0, MEM_RELEASE));
+}
+END_TEST
+
+START_TEST(write_watch_needs_a_reservation)
+{
+    char *a = VirtualAlloc(NULL, 4 * P, MEM_RESERVE, PAGE_READWRITE);
+    SetLastError(0);
+    ck_assert_ptr_null(VirtualAlloc(a, P, MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert_uint_eq(query(a).State, MEM_RESERVE);
+    ck_assert(VirtualFree(a, 0, MEM_RELEASE));
+}
+END_TEST
+
+START_TEST(wrapping_ranges_and_missing_buffers)
+{
+    char *a = VirtualAlloc(NULL, 4 * P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    SetLastError(0);
+    ck_assert(!VirtualFree(a, (SIZE_T)-P, MEM_DECOMMIT));           /* the range wraps */
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert_uint_eq(query(a).State, MEM_COMMIT);
+    SetLastError(0);
+    ck_assert_uint_eq(VirtualQuery(a, NULL, sizeof(MEMORY_BASIC_INFORMATION)), 0);
+    ck_assert_last_error(ERROR_NOACCESS);
+    SetLastError(0);
+    ck_assert(!VirtualLock(NULL, 0));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    SetLastError(0);
+    ck_assert(!VirtualLock(a, (SIZE_T)-P));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert(VirtualFree(a, 0, MEM_RELEASE));
+}
+END_TEST
+
+/* Memory the library did not allocate (here static data) can be locked too. */
+START_TEST(lock_memory_the_library_did_not_make)
+{
+    static char data[3 * P];
+    char *page = (char *)(((uintptr_t)data + P - 1) & ~(uintptr_t)(P - 1));
+    page[0] = 1;
+    ck_assert(VirtualLock(page, P));
+    ck_assert_int_eq(smaps_kb(page, "Locked"), 4);
+    ck_assert(VirtualUnlock(page, P));
+    ck_assert_int_eq(smaps_kb(page, "Locked"), 0);
+}
+END_TEST
+
 START_TEST(large_pages)
 {
     SIZE_T large = GetLargePageMinimum();
@@ -1181,6 +1245,10 @@ static Suite *make_suite(void)
     suite_add_tcase(suite, queries);
     TCase *other = tcase_create("lock, large pages, Ex");
     tcase_add_test(other, lock_and_unlock);
+    tcase_add_test(other, lock_memory_the_library_did_not_make);
+    tcase_add_test(other, physical_windows_are_reserve_only);
+    tcase_add_test(other, write_watch_needs_a_reservation);
+    tcase_add_test(other, wrapping_ranges_and_missing_buffers);
     tcase_add_test(other, large_pages);
     tcase_add_test(other, ex_forms_take_the_current_process_only);
     suite_add_tcase(suite, other);
