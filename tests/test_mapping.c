@@ -503,12 +503,47 @@ START_TEST(named_file_mapping)
 }
 END_TEST
 
+START_TEST(rarely_used_arguments)
+{
+    HANDLE file = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    DWORD written;
+    ck_assert(WriteFile(file, "not a PE image", 14, &written, NULL));
+    SetLastError(0);
+    ck_assert_ptr_null(CreateFileMappingA(file, NULL, PAGE_READONLY | SEC_IMAGE, 0, 0, NULL));
+    ck_assert_last_error(ERROR_BAD_EXE_FORMAT);                 /* a file that is no image */
+
+    HANDLE mapping = CreateFileMappingA(file, NULL, PAGE_READWRITE, 0, 0, NULL);
+    ck_assert_ptr_nonnull(mapping);
+    SetLastError(0);
+    ck_assert_ptr_null(MapViewOfFile(mapping, FILE_MAP_READ | 0x100000, 0, 0, 0));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);              /* an unknown access bit */
+    char *view = MapViewOfFile(mapping, FILE_MAP_READ, 0, 0, 0);
+    ck_assert_ptr_nonnull(view);
+    ck_assert_mem_eq(view, "not a PE image", 14);
+
+    char *private = VirtualAlloc(NULL, P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    SetLastError(0);
+    ck_assert(!FlushViewOfFile(private, P));                    /* fact 146: not in a view */
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert(VirtualFree(private, 0, MEM_RELEASE));
+
+    SetLastError(0);
+    ck_assert_ptr_null(OpenFileMappingW(FILE_MAP_READ, FALSE, NULL));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+
+    ck_assert(UnmapViewOfFile(view));
+    ck_assert(CloseHandle(mapping));
+    ck_assert(CloseHandle(file));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("mapping");
     TCase *tc = tcase_create("mapping");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, create_validation);
+    tcase_add_test(tc, rarely_used_arguments);
     tcase_add_test(tc, file_backed_sizes);
     tcase_add_test(tc, file_views_reach_the_file);
     tcase_add_test(tc, view_access_rules);
