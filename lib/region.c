@@ -393,10 +393,7 @@ struct vm_allocation *vm_allocate(const struct vm_request *request)
         return NULL;
     }
     struct vm_allocation *allocation = pool_alloc(&allocation_pool);
-    struct vm_run *run = allocation ? pool_alloc(&run_pool) : NULL;
-    if (!run) {
-        if (allocation)
-            pool_free(&allocation_pool, allocation);
+    if (!allocation) {
         failure(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
@@ -430,6 +427,7 @@ struct vm_allocation *vm_allocate(const struct vm_request *request)
         .base = base, .size = request->size, .mapped_size = mapped_size,
         .protect = request->protect, .type = MEM_PRIVATE, .flags = request->flags,
     };
+    struct vm_run *run = &allocation->first_run;
     *run = (struct vm_run){
         .start = base, .size = request->size,
         .state = request->commit ? MEM_COMMIT : MEM_RESERVE,

@@ -30,20 +30,21 @@ struct vm_run {
     struct vm_allocation *allocation;
 };
 
+/* A query reads the first run and the fields after it: they share the first
+ * cache line, so answering for an allocation with one run (most of them)
+ * touches one line. */
 struct vm_allocation {
+    struct vm_run first_run; /* the run at base */
     uintptr_t base;         /* 64 KiB aligned */
     size_t size;            /* whole pages: what VirtualQuery shows */
-    size_t mapped_size;     /* whole granules: what the kernel maps; the tail
-                               past size is inaccessible and shows as free */
     DWORD protect;          /* AllocationProtect */
     DWORD type;             /* MEM_PRIVATE or MEM_MAPPED */
+    size_t mapped_size;     /* whole granules: what the kernel maps; the tail
+                               past size is inaccessible and shows as free */
     DWORD flags;            /* ALLOCATION_* */
     void *owner;            /* a view's mapping object; NULL otherwise */
     unsigned char *written; /* MEM_WRITE_WATCH: a bit per page written since the last reset */
-    /* The run at base lives here, so that a query of an allocation with one
-     * run (most of them) touches one place in memory. */
-    struct vm_run first_run;
-};
+} __attribute__((aligned(64)));
 
 struct vm_request {
     uintptr_t base;         /* 64 KiB aligned, or 0 for anywhere */

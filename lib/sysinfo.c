@@ -1,7 +1,6 @@
 /* GetSystemInfo and GetNativeSystemInfo. */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,27 +11,23 @@
 #include "sysinfo.h"
 #include <windows.h>
 
-static struct address_space layout;
-static pthread_once_t layout_once = PTHREAD_ONCE_INIT;
+struct address_space address_space_layout;
 
 /* Windows keeps the last 64 KiB below the top of user space off limits; the
  * top itself is where the kernel puts the initial stack, so the width of the
  * user address space (47 bits on x86-64 with 4-level paging, 48 on most
  * arm64 kernels) is the bit length of any stack address. */
-static void layout_init(void)
+const struct address_space *address_space_init(void)
 {
     int on_stack;
     uintptr_t stack = (uintptr_t)&on_stack;
     int bits = 64 - __builtin_clzl(stack);
-    layout.page_size = (size_t)sysconf(_SC_PAGESIZE);
-    layout.lowest = LOWEST_USER_ADDRESS;
-    layout.highest = ((uintptr_t)1 << bits) - ALLOCATION_GRANULARITY - 1;
-}
-
-const struct address_space *address_space(void)
-{
-    pthread_once(&layout_once, layout_init);
-    return &layout;
+    address_space_layout.lowest = LOWEST_USER_ADDRESS;
+    address_space_layout.highest = ((uintptr_t)1 << bits) - ALLOCATION_GRANULARITY - 1;
+    /* Racing first callers store the same values; page_size goes last and
+     * marks the layout complete. */
+    __atomic_store_n(&address_space_layout.page_size, (size_t)sysconf(_SC_PAGESIZE), __ATOMIC_RELEASE);
+    return &address_space_layout;
 }
 
 /* The online processors as a mask of the first 64, from the kernel's list

@@ -15,7 +15,16 @@ struct address_space {
     uintptr_t highest;          /* lpMaximumApplicationAddress, inclusive */
 };
 
-const struct address_space *address_space(void);
+extern struct address_space address_space_layout;
+const struct address_space *address_space_init(void);
+
+/* Every query and rounding asks for it, so the common case is one load. */
+static inline const struct address_space *address_space(void)
+{
+    if (__builtin_expect(!__atomic_load_n(&address_space_layout.page_size, __ATOMIC_ACQUIRE), 0))
+        return address_space_init();
+    return &address_space_layout;
+}
 
 /* The page holding address, and the first page boundary at or above it. */
 static inline uintptr_t page_down(uintptr_t address)

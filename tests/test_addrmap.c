@@ -391,6 +391,33 @@ START_TEST(test_random_against_model)
 }
 END_TEST
 
+/* Keys handed out in ascending order, as bottom-up placement does, fill
+ * their nodes instead of leaving every split node half empty; removing them
+ * again in either order keeps the map valid. */
+START_TEST(test_ascending_fill)
+{
+    struct addrmap map = {0};
+    const uintptr_t n = 100000;
+
+    for (uintptr_t i = 0; i < n; i++)
+        ck_assert_int_eq(addrmap_insert(&map, 0x10000000 + i * 0x10000, value_for(i)), 0);
+    ck_assert(addrmap_validate(&map));
+    /* 512-byte nodes nearly full: under 20 bytes per entry (half-full
+     * nodes would take 35). */
+    ck_assert_uint_le(addrmap_pool_bytes(&map) / n, 20);
+    for (uintptr_t i = 0; i < n; i++)
+        ck_assert_ptr_eq(addrmap_floor(&map, 0x10000000 + i * 0x10000 + 0x100, NULL), value_for(i));
+    for (uintptr_t i = 0; i < n / 2; i++) {
+        ck_assert_ptr_eq(addrmap_remove(&map, 0x10000000 + (n - 1 - i) * 0x10000), value_for(n - 1 - i));
+        ck_assert_ptr_eq(addrmap_remove(&map, 0x10000000 + i * 0x10000), value_for(i));
+        if (i % 1000 == 0)
+            ck_assert(addrmap_validate(&map));
+    }
+    ck_assert_uint_eq(addrmap_count(&map), 0);
+    ck_assert(addrmap_validate(&map));
+}
+END_TEST
+
 START_TEST(test_pool_reuse)
 {
     struct addrmap map = {0};
@@ -520,6 +547,7 @@ int main(void)
     tcase_set_timeout(stress, 300);
     tcase_add_test(stress, test_random_against_model);
     tcase_add_test(stress, test_pool_reuse);
+    tcase_add_test(stress, test_ascending_fill);
     tcase_add_test(stress, test_out_of_memory);
     suite_add_tcase(suite, stress);
 
