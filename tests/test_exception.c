@@ -6,7 +6,9 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <windows.h>
@@ -657,6 +659,45 @@ START_TEST(faults_while_another_thread_allocates)
 }
 END_TEST
 
+/* A page that cannot be read in (here: a file page cut off by truncation,
+ * SIGBUS) is EXCEPTION_IN_PAGE_ERROR, with the access, the address and the
+ * NTSTATUS of the failed read as its three parameters. */
+static char *lost_page;
+static LONG CALLBACK replace_lost_page(EXCEPTION_POINTERS *pointers)
+{
+    seen = *pointers->ExceptionRecord;
+    seen_count++;
+    if (seen.ExceptionCode != EXCEPTION_IN_PAGE_ERROR)
+        return EXCEPTION_CONTINUE_SEARCH;
+    mmap(lost_page, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+START_TEST(lost_file_page_is_an_in_page_error)
+{
+    char name[] = "/tmp/w32mem-lost-XXXXXX";
+    int fd = mkstemp(name);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, P), 0);
+    lost_page = mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(lost_page, MAP_FAILED);
+    ck_assert_int_eq(ftruncate(fd, 0), 0);
+    unlink(name);
+    close(fd);
+    PVOID handler = AddVectoredExceptionHandler(1, replace_lost_page);
+    seen_count = 0;
+    ck_assert_int_eq(peek(lost_page + 8), 0);
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(seen.ExceptionCode, EXCEPTION_IN_PAGE_ERROR);
+    ck_assert_uint_eq(seen.NumberParameters, 3);
+    ck_assert_uint_eq(seen.ExceptionInformation[0], 0);                 /* a read */
+    ck_assert_uint_eq(seen.ExceptionInformation[1], (ULONG_PTR)(lost_page + 8));
+    ck_assert_uint_eq(seen.ExceptionInformation[2], 0xC0000185);        /* STATUS_IO_DEVICE_ERROR */
+    ck_assert(RemoveVectoredExceptionHandler(handler));
+    munmap(lost_page, P);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("exception");
@@ -672,6 +713,7 @@ static Suite *make_suite(void)
     tcase_add_test(faults, access_violation_commit_and_continue);
     tcase_add_test(faults, sparse_gigabyte);
     tcase_add_test(faults, search_reaches_the_programs_own_handler);
+    tcase_add_test(faults, lost_file_page_is_an_in_page_error);
     tcase_add_test(faults, genuine_null_dereference_still_crashes);
     tcase_add_test(faults, faults_while_another_thread_allocates);
 #if defined(__x86_64__)
