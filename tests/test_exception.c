@@ -18,6 +18,17 @@
 #define P 0x1000
 #define G 0x10000
 
+/* These tests fault on purpose and continue once a handler has made the
+ * access good.  memcheck reports each such access as an error, and
+ * valgrind 3.19 does not resume the continued access faithfully (the test's
+ * frame comes back corrupt, returning into .rodata), though the same tests
+ * pass natively and under ASan and TSan; make check-valgrind skips them. */
+#define SKIP_FAULTING_TEST_UNDER_VALGRIND() \
+    do {                                    \
+        if (UNDER_VALGRIND)                 \
+            return;                         \
+    } while (0)
+
 /* Faulting accesses go through calls, so that the compiler cannot move the
  * checks of what the handlers recorded before the access itself. */
 static __attribute__((noinline)) void poke(volatile void *address, int value)
@@ -215,6 +226,7 @@ END_TEST
 
 START_TEST(access_violation_commit_and_continue)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     commit_size = 16 * P;
     commit_base = VirtualAlloc(NULL, commit_size, MEM_RESERVE, PAGE_READWRITE);
     AddVectoredExceptionHandler(1, commit_on_demand);
@@ -237,6 +249,7 @@ END_TEST
 
 START_TEST(sparse_gigabyte)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     commit_size = (SIZE_T)1 << 30;
     commit_base = VirtualAlloc(NULL, commit_size, MEM_RESERVE, PAGE_READWRITE);
     ck_assert_ptr_nonnull(commit_base);
@@ -269,6 +282,7 @@ static void program_handler(int signal_number)
 
 START_TEST(search_reaches_the_programs_own_handler)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     struct sigaction action;
     memset(&action, 0, sizeof(action));
     action.sa_handler = program_handler;
@@ -324,6 +338,7 @@ static LONG CALLBACK redirect_store(EXCEPTION_POINTERS *pointers)
 
 START_TEST(handler_can_change_the_registers)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     char *target = VirtualAlloc(NULL, G, MEM_RESERVE, PAGE_READWRITE);
     AddVectoredExceptionHandler(1, redirect_store);
     __asm__ volatile("movb $7, (%0)" : "+a"(target) : : "memory");
@@ -336,6 +351,7 @@ END_TEST
 
 START_TEST(guard_page_fires_once)                           /* facts 53, 54 */
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     int *guarded = VirtualAlloc(NULL, P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
     AddVectoredExceptionHandler(1, count_guard);
     ck_assert_int_eq(peek(guarded), 0);
@@ -360,6 +376,7 @@ END_TEST
 
 START_TEST(guard_pages_of_a_region_fire_per_page)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     char *region = VirtualAlloc(NULL, 4 * P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
     AddVectoredExceptionHandler(1, count_guard);
     poke(region + 2 * P, 1);
@@ -388,6 +405,7 @@ static void *touch_guard(void *argument)
 
 START_TEST(guard_page_fires_once_across_threads)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     AddVectoredExceptionHandler(1, count_guard);
     for (int round = 0; round < 50; round++) {
         shared_guard = VirtualAlloc(NULL, P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
@@ -552,6 +570,7 @@ END_TEST
 
 START_TEST(guard_page_under_write_watch)                   /* fact 56 */
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     void *results[64];
     char *base = new_watched(2 * P, PAGE_READWRITE | PAGE_GUARD);
     AddVectoredExceptionHandler(1, count_guard);
@@ -570,6 +589,9 @@ END_TEST
 
 START_TEST(kernel_writes_count_as_writes)                    /* fact 64 */
 {
+    const char *tracking = getenv("W32MEM_WRITE_WATCH");
+    if (tracking && strcmp(tracking, "faults") == 0)
+        return;     /* the fallback's limit instead: fallback_kernel_writes_fail */
     void *results[64];
     char *base = new_watched(G, PAGE_READWRITE);
     int pipe_ends[2];
@@ -644,6 +666,7 @@ static void *allocate_loop(void *argument)
 
 START_TEST(faults_while_another_thread_allocates)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     commit_size = 4096 * P;
     commit_base = VirtualAlloc(NULL, commit_size, MEM_RESERVE, PAGE_READWRITE);
     AddVectoredExceptionHandler(1, commit_on_demand);
@@ -675,6 +698,7 @@ static LONG CALLBACK replace_lost_page(EXCEPTION_POINTERS *pointers)
 
 START_TEST(lost_file_page_is_an_in_page_error)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     char name[] = "/tmp/w32mem-lost-XXXXXX";
     int fd = mkstemp(name);
     ck_assert_int_ge(fd, 0);
