@@ -304,6 +304,7 @@ static void null_dereference(void)
 {
     AddVectoredExceptionHandler(1, record_and_search);
     volatile int *null_pointer = NULL;
+    DELIBERATE_BAD_ACCESS_BEGIN();      /* this child dies of it */
     *null_pointer = 1;
 }
 
@@ -424,6 +425,7 @@ END_TEST
 static void touch_unhandled_guard(void)
 {
     int *guarded = VirtualAlloc(NULL, P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
+    DELIBERATE_BAD_ACCESS_BEGIN();      /* this child dies of it */
     volatile int value = guarded[0];
     (void)value;
 }
