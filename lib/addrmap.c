@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "inject.h"
 
 /*
  * Leaves and inner nodes share one shape: `count` sorted keys, each paired

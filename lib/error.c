@@ -54,6 +54,7 @@ DWORD error_from_errno(int err)
     case EOVERFLOW:     return ERROR_ARITHMETIC_OVERFLOW;
     case EIO:           return ERROR_GEN_FAILURE;
     case ETIMEDOUT:     return ERROR_TIMEOUT;
+    case ENOLCK:        return ERROR_NO_SYSTEM_RESOURCES;   /* no memory for lock records */
     default:            return ERROR_GEN_FAILURE;
     }
 }

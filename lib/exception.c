@@ -19,6 +19,7 @@
 #include "error.h"
 #include "exception.h"
 #include "pool.h"
+#include "inject.h"
 
 struct vectored_handler {
     PVECTORED_EXCEPTION_HANDLER function;

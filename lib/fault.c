@@ -21,9 +21,11 @@
 #include <ucontext.h>
 
 #include "exception.h"
+#include "mapping.h"
 #include "region.h"
 #include "sysinfo.h"
 #include "watch.h"
+#include "inject.h"
 
 enum fault_kind { FAULT_VIOLATION, FAULT_GUARD, FAULT_RETRY };
 
@@ -95,14 +97,27 @@ static BOOL access_allowed(int protection, ULONG_PTR access)
     }
 }
 
+/* A reserved page of a view that another view has committed (fact 139):
+ * the kernel is made to agree now, the map at the view's next refresh. */
+static enum fault_kind commit_from_section(const struct vm_run *run, uintptr_t address, ULONG_PTR access)
+{
+    uintptr_t page = page_down(address);
+    int protection = view_committed_elsewhere(run->allocation, page);
+    if (protection < 0 || !access_allowed(protection, access) ||
+        mprotect((void *)page, address_space()->page_size, protection) != 0)
+        return FAULT_VIOLATION;
+    return FAULT_RETRY;
+}
+
 static enum fault_kind classify(uintptr_t address, ULONG_PTR access)
 {
     if (!vm_lock_shared_in_signal())
         return FAULT_VIOLATION;
     struct vm_run *run = vm_run_at(address);
     if (!run || run->state != MEM_COMMIT) {
+        enum fault_kind kind = run ? commit_from_section(run, address, access) : FAULT_VIOLATION;
         vm_unlock();
-        return FAULT_VIOLATION;
+        return kind;
     }
     struct vm_allocation *allocation = run->allocation;
     size_t page_size = address_space()->page_size;

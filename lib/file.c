@@ -26,6 +26,7 @@
 #include "file.h"
 #include "path.h"
 #include "wide.h"
+#include "inject.h"
 
 /* The share-mode lock bytes: right i is held at SHARE_LOCKS + i, and refused
  * at SHARE_LOCKS + 3 + i. */
@@ -80,12 +81,13 @@ static unsigned shared_rights_of(DWORD share)
            ((share & FILE_SHARE_DELETE) ? 1u << RIGHT_DELETE : 0);
 }
 
-/* Whether another open file description holds a lock on byte. */
-static BOOL byte_held(int fd, off_t byte)
+/* Whether another open file description holds a lock on byte: 1 or 0, or
+ * -1 with errno set when the kernel cannot tell. */
+static int byte_held(int fd, off_t byte)
 {
     struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
     if (fcntl(fd, F_OFD_GETLK, &lock) != 0)
-        return FALSE;
+        return -1;
     return lock.l_type != F_UNLCK;
 }
 
@@ -96,27 +98,30 @@ static BOOL hold_byte(int fd, off_t byte)
 }
 
 /* Admits an open with the given rights and refusals against every other open
- * of the file, and records it; FALSE with ERROR_SHARING_VIOLATION. */
+ * of the file, and records it; FALSE with ERROR_SHARING_VIOLATION, or the
+ * kernel's error when it cannot check or record (then the caller's close
+ * drops whatever was recorded: the locks belong to fd's open file
+ * description). */
 static BOOL admit_share(int fd, unsigned rights, unsigned refused)
 {
-    flock(fd, LOCK_EX);
-    BOOL admitted = TRUE;
-    for (int i = 0; i < RIGHTS && admitted; i++) {
-        if ((rights & (1u << i)) && byte_held(fd, SHARE_LOCKS + RIGHTS + i))
-            admitted = FALSE;
-        if ((refused & (1u << i)) && byte_held(fd, SHARE_LOCKS + i))
-            admitted = FALSE;
+    if (flock(fd, LOCK_EX) != 0)
+        return failure_from_errno();
+    DWORD error = ERROR_SUCCESS;
+    for (int i = 0; i < RIGHTS && !error; i++) {
+        int held = (rights & (1u << i)) ? byte_held(fd, SHARE_LOCKS + RIGHTS + i) : 0;
+        if (held == 0 && (refused & (1u << i)))
+            held = byte_held(fd, SHARE_LOCKS + i);
+        error = held < 0 ? error_from_errno(errno) : held ? ERROR_SHARING_VIOLATION : ERROR_SUCCESS;
     }
-    /* A descriptor that cannot take read locks (opened write-only) takes
-     * part in the check but cannot be seen by later opens. */
-    for (int i = 0; i < RIGHTS && admitted; i++) {
-        if (rights & (1u << i))
-            hold_byte(fd, SHARE_LOCKS + i);
-        if (refused & (1u << i))
-            hold_byte(fd, SHARE_LOCKS + RIGHTS + i);
+    /* A descriptor that cannot take read locks (opened write-only, EBADF)
+     * takes part in the check but cannot be seen by later opens. */
+    for (int i = 0; i < RIGHTS && !error; i++) {
+        if (((rights & (1u << i)) && !hold_byte(fd, SHARE_LOCKS + i) && errno != EBADF) ||
+            ((refused & (1u << i)) && !hold_byte(fd, SHARE_LOCKS + RIGHTS + i) && errno != EBADF))
+            error = error_from_errno(errno);
     }
     flock(fd, LOCK_UN);
-    return admitted ? TRUE : failure(ERROR_SHARING_VIOLATION);
+    return error ? failure(error) : TRUE;
 }
 
 /* ENOENT means a missing file or a missing directory on the way to it. */
@@ -199,7 +204,7 @@ HANDLE WINAPI CreateFileA(LPCSTR name, DWORD desired_access, DWORD share, LPSECU
     else if (S_ISDIR(st.st_mode) && !(flags_and_attributes & FILE_FLAG_BACKUP_SEMANTICS))
         error = ERROR_ACCESS_DENIED;
     else if (!admit_share(fd, rights_of(access), ~shared_rights_of(share) & ((1u << RIGHTS) - 1)))
-        error = ERROR_SHARING_VIOLATION;
+        error = GetLastError();
     else if (!created && (disposition == CREATE_ALWAYS || disposition == TRUNCATE_EXISTING) &&
              (write ? ftruncate(fd, 0) : truncate(path, 0)) != 0)
         error = error_from_errno(errno);
@@ -463,14 +468,18 @@ BOOL WINAPI DeleteFileA(LPCSTR name)
         /* Deleting needs every open of the file to share delete access. */
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         if (fd >= 0) {
-            flock(fd, LOCK_EX);
-            if (byte_held(fd, SHARE_LOCKS + RIGHTS + RIGHT_DELETE))
+            int held = flock(fd, LOCK_EX) == 0 ? byte_held(fd, SHARE_LOCKS + RIGHTS + RIGHT_DELETE) : -1;
+            if (held < 0)
+                ok = failure_from_errno();
+            else if (held)
                 ok = failure(ERROR_SHARING_VIOLATION);
             else if (unlink(path) != 0)
                 ok = failure_from_errno();
             flock(fd, LOCK_UN);
             close(fd);
-        } else if (unlink(path) != 0) {
+        } else if (errno != EACCES || unlink(path) != 0) {
+            /* A file this user may not read is deleted unchecked: its
+             * share locks cannot be seen without opening it. */
             ok = failure_from_errno();
         }
     } else if (unlink(path) != 0) {

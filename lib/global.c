@@ -17,6 +17,7 @@
 #include "fork.h"
 #include "error.h"
 #include "heap.h"
+#include "inject.h"
 
 #define MEM_FLAG_USED        0x1
 #define MEM_FLAG_MOVEABLE    0x2

@@ -20,6 +20,7 @@
 #include "compat.h"
 #include "error.h"
 #include "handle.h"
+#include "inject.h"
 
 #define SLOTS_PER_CHUNK 4096u
 #define MAX_CHUNKS      256u

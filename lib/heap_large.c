@@ -28,6 +28,7 @@ static struct large_block *cached_large(size_t need)
     struct large_block **best = NULL;
     for (struct large_block **link = &large_cache; *link; link = &(*link)->next)
         if ((*link)->reserved >= need && (*link)->reserved <= 2 * need &&
+            (*link)->protect == PAGE_READWRITE && (*link)->committed == (*link)->reserved &&
             (!best || (*link)->reserved < (*best)->reserved))
             best = link;
     struct large_block *found = NULL;
@@ -75,6 +76,22 @@ void *large_alloc(struct heap *heap, size_t size, DWORD flags)
     return large_data(large);
 }
 
+/* Gives a freed block back to the system.  One the kernel will not unmap
+ * (it would have to split a mapping at vm.max_map_count) goes into the
+ * cache, for the next trim to try again; only a whole read-write one is
+ * ever handed out from there. */
+static void large_unmap(struct large_block *large)
+{
+    if (VirtualFree(large, 0, MEM_RELEASE))
+        return;
+    pthread_mutex_lock(&cache_lock);
+    large->next = large_cache;
+    large_cache = large;
+    cache_count++;
+    cache_bytes += large->reserved;
+    pthread_mutex_unlock(&cache_lock);
+}
+
 void large_free(struct heap *heap, struct large_block *large)
 {
     if (large->prev)
@@ -98,7 +115,7 @@ void large_free(struct heap *heap, struct large_block *large)
     }
     pthread_mutex_unlock(&cache_lock);
     if (!cache)
-        VirtualFree(large, 0, MEM_RELEASE);
+        large_unmap(large);
 }
 
 /* In place, within the pages still committed; shrinking decommits the pages
@@ -125,7 +142,7 @@ void large_trim_cache(void)
     pthread_mutex_unlock(&cache_lock);
     while (cached) {
         struct large_block *next = cached->next;
-        VirtualFree(cached, 0, MEM_RELEASE);
+        large_unmap(cached);
         cached = next;
     }
 }

@@ -22,6 +22,7 @@
 #include "fork.h"
 #include "heap.h"
 #include "pool.h"
+#include "inject.h"
 
 static pthread_mutex_t lfh_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(lfh_pool, lfh_pool_lock)

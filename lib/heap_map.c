@@ -12,6 +12,7 @@
 
 #include "fork.h"
 #include "heap.h"
+#include "inject.h"
 
 #define MAP_ADDRESS_BITS 47
 #define MAP_LEAF_BITS    16

@@ -16,6 +16,7 @@
 
 #include "fork.h"
 #include "heap.h"
+#include "inject.h"
 
 #define SEGMENT_CACHE_COUNT     16
 #define SEGMENT_CACHE_BYTES     ((size_t)32 << 20)  /* committed bytes kept */
@@ -24,6 +25,7 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(segment_cache, cache_lock)
 static struct segment *segment_cache;
 static size_t cache_count, cache_committed;
+static struct segment *meta_unreleased;     /* released segments' metadata, still mapped */
 
 static size_t bitmap_bytes(size_t reserved)
 {
@@ -86,6 +88,37 @@ struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit
     return segment;
 }
 
+/* Unmaps what is left of a released segment, its metadata; what the
+ * kernel will not unmap yet waits for the next trim. */
+static void meta_unmap(struct segment *segment)
+{
+    if (munmap(segment, segment->meta_size) == 0)
+        return;
+    pthread_mutex_lock(&cache_lock);
+    segment->next = meta_unreleased;
+    meta_unreleased = segment;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+/* Gives an unused segment back to the system.  One the kernel will not
+ * unmap (it would have to split a mapping at vm.max_map_count) stays in the
+ * cache, usable, for the next trim to try again. */
+static void segment_unmap(struct segment *segment)
+{
+    heap_map_set(segment->base, segment->reserved, 0);
+    if (VirtualFree((void *)segment->base, 0, MEM_RELEASE)) {
+        meta_unmap(segment);
+        return;
+    }
+    heap_map_set(segment->base, segment->reserved, (uintptr_t)segment);    /* its leaves exist: cannot fail */
+    pthread_mutex_lock(&cache_lock);
+    segment->next = segment_cache;
+    segment_cache = segment;
+    cache_count++;
+    cache_committed += segment->committed;
+    pthread_mutex_unlock(&cache_lock);
+}
+
 void segment_release(struct segment *segment)
 {
     __atomic_store_n(&segment->heap, NULL, __ATOMIC_RELEASE);
@@ -101,27 +134,27 @@ void segment_release(struct segment *segment)
         segment = NULL;
     }
     pthread_mutex_unlock(&cache_lock);
-    if (segment) {
-        heap_map_set(segment->base, segment->reserved, 0);
-        VirtualFree((void *)segment->base, 0, MEM_RELEASE);
-        munmap(segment, segment->meta_size);
-    }
+    if (segment)
+        segment_unmap(segment);
 }
 
 /* Releases every cached segment (HeapCompact gives memory back). */
 void segment_trim_cache(void)
 {
     pthread_mutex_lock(&cache_lock);
-    struct segment *cached = segment_cache;
-    segment_cache = NULL;
+    struct segment *cached = segment_cache, *meta = meta_unreleased;
+    segment_cache = meta_unreleased = NULL;
     cache_count = cache_committed = 0;
     pthread_mutex_unlock(&cache_lock);
     while (cached) {
         struct segment *next = cached->next;
-        heap_map_set(cached->base, cached->reserved, 0);
-        VirtualFree((void *)cached->base, 0, MEM_RELEASE);
-        munmap(cached, cached->meta_size);
+        segment_unmap(cached);
         cached = next;
+    }
+    while (meta) {
+        struct segment *next = meta->next;
+        meta_unmap(meta);
+        meta = next;
     }
 }
 

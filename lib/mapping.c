@@ -31,6 +31,7 @@
 #include "fork.h"
 #include "compat.h"
 #include "error.h"
+#include "exception.h"
 #include "file.h"
 #include "handle.h"
 #include "mapping.h"
@@ -38,6 +39,7 @@
 #include "region.h"
 #include "sysinfo.h"
 #include "wide.h"
+#include "inject.h"
 
 #define BACKING_PAGEFILE 0
 #define BACKING_FILE     1
@@ -775,6 +777,18 @@ BOOL view_is_stale(const struct vm_allocation *allocation)
             __atomic_load_n(section_generation(view->section), __ATOMIC_ACQUIRE) != view->generation);
 }
 
+int view_committed_elsewhere(const struct vm_allocation *allocation, uintptr_t page)
+{
+    if (!view_is_mapping(allocation))
+        return -1;
+    const struct view *view = allocation->owner;
+    if (!section_reserves(view->section))
+        return -1;
+    uint64_t index = (view->offset + (page - allocation->base)) / page_size();
+    uint64_t word = __atomic_load_n(&section_bitmap(view->section)[index / 64], __ATOMIC_ACQUIRE);
+    return (word >> (index % 64)) & 1 ? vm_kernel_protection(view->protect) : -1;
+}
+
 void view_refresh(uintptr_t address)
 {
     vm_lock_shared();
@@ -857,6 +871,9 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE handle, DWORD desired_access, DWORD offset_
         .kernel_flags = copy ? MAP_PRIVATE : MAP_SHARED, .protect = protect,
         .commit = !section_reserves(section), .owner = record,
     };
+    /* Pages other views commit later are brought in on first touch. */
+    if (section_reserves(section))
+        faults_install();
     vm_lock_exclusive();
     struct vm_allocation *allocation = vm_map_view(&request);
     if (allocation)
@@ -928,6 +945,10 @@ BOOL view_commit(struct vm_allocation *allocation, uintptr_t start, uintptr_t en
     if (access_of(protect) & ~view_access(view->protect))
         return failure(ERROR_INVALID_PARAMETER);
     sync_commits(allocation, view);
+    /* The section's record follows the commit: a commit that fails must
+     * not show in the other views. */
+    if (!vm_change(allocation, start, end - start, MEM_COMMIT, protect))
+        return FALSE;
     if (section_reserves(section)) {
         uint64_t *bitmap = section_bitmap(section);
         size_t page = page_size();
@@ -937,7 +958,7 @@ BOOL view_commit(struct vm_allocation *allocation, uintptr_t start, uintptr_t en
         }
         __atomic_add_fetch(section_generation(section), 1, __ATOMIC_ACQ_REL);
     }
-    return vm_change(allocation, start, end - start, MEM_COMMIT, protect);
+    return TRUE;
 }
 
 /* Turns the shared pages of [start, end) into private copy-on-write pages

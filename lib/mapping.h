@@ -32,4 +32,9 @@ void view_refresh(uintptr_t address);
  * holds the address-space lock. */
 BOOL view_is_stale(const struct vm_allocation *allocation);
 
+/* For the fault handler (async-signal-safe; the caller holds the lock
+ * shared): the kernel protection a reserved page of a view should have
+ * because another view, perhaps in another process, committed it, or -1. */
+int view_committed_elsewhere(const struct vm_allocation *allocation, uintptr_t page);
+
 #endif

@@ -20,6 +20,7 @@
 
 #include "error.h"
 #include "sysinfo.h"
+#include "inject.h"
 
 /* Reads a small file into buffer as a string; FALSE if it cannot. */
 static BOOL read_text(const char *path, char *buffer, size_t size)

@@ -15,6 +15,7 @@
 #include "fork.h"
 #include "error.h"
 #include "namespace.h"
+#include "inject.h"
 
 #define SHM_ROOT "/dev/shm"
 #define MAX_ENCODED 200         /* longer encodings are hashed */

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "path.h"
+#include "inject.h"
 
 static BOOL is_separator(char c)
 {

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "procmaps.h"
+#include "inject.h"
 
 static const char *parse_hex(const char *text, unsigned long long *value)
 {

@@ -25,6 +25,7 @@
 #include "region.h"
 #include "sysinfo.h"
 #include "watch.h"
+#include "inject.h"
 
 /* Where bottom-up placement starts looking: low like Windows' own
  * allocations, above where a non-PIE executable and its brk heap live. */

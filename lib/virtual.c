@@ -16,6 +16,7 @@
 #include "region.h"
 #include "sysinfo.h"
 #include "vquery.h"
+#include "inject.h"
 
 #define ALLOCATION_TYPES (MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO | MEM_TOP_DOWN | \
                           MEM_WRITE_WATCH | MEM_LARGE_PAGES | MEM_PHYSICAL)

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "sysinfo.h"
 #include "watch.h"
+#include "inject.h"
 
 /* The kernel ABI of asynchronous write protection and PAGEMAP_SCAN, which
  * older kernel headers lack (values from include/uapi/linux). */

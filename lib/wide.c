@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "wide.h"
+#include "inject.h"
 
 char *utf8_from_wide(LPCWSTR wide)
 {

@@ -534,6 +534,41 @@ START_TEST(rarely_used_arguments)
     ck_assert(UnmapViewOfFile(view));
     ck_assert(CloseHandle(mapping));
     ck_assert(CloseHandle(file));
+/* Fact 139: commitment belongs to the section, so a page committed through
+ * one view is usable through every other at once, in this process and in
+ * another, with no query in between; a page nobody committed still faults. */
+START_TEST(commit_is_usable_in_every_view_at_once)
+{
+    HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_RESERVE, 0, MB, mapping_name);
+    char *a = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+    char *b = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+    ck_assert(a && b);
+    ck_assert_ptr_eq(VirtualAlloc(a + G, P, MEM_COMMIT, PAGE_READWRITE), a + G);
+    a[G] = 'a';
+    ck_assert_int_eq(b[G], 'a');
+    b[G + 1] = 'b';
+    ck_assert_int_eq(a[G + 1], 'b');
+    ck_assert_not_readable(b + G + P);
+
+    fflush(NULL);
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        HANDLE other = OpenFileMappingA(FILE_MAP_WRITE, FALSE, mapping_name);
+        char *view = other ? MapViewOfFile(other, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+        BOOL ok = view && view[G] == 'a' && VirtualAlloc(view + 2 * G, P, MEM_COMMIT, PAGE_READWRITE);
+        if (ok)
+            view[2 * G] = 'c';
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(b[2 * G], 'c');
+    ck_assert_view(query(a + 2 * G), a + 2 * G, PAGE_READWRITE, P, MEM_COMMIT, PAGE_READWRITE);
+    ck_assert(UnmapViewOfFile(a));
+    ck_assert(UnmapViewOfFile(b));
+    ck_assert(CloseHandle(m));
 }
 END_TEST
 
@@ -549,6 +584,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, view_access_rules);
     tcase_add_test(tc, views_share_pages_and_unmap_from_inside);
     tcase_add_test(tc, sec_reserve_commit);
+    tcase_add_test(tc, commit_is_usable_in_every_view_at_once);
     tcase_add_test(tc, protect_and_copy_on_write);
     tcase_add_test(tc, names_and_lifetime);
     tcase_add_test(tc, another_type_owns_the_name);
