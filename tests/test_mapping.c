@@ -534,6 +534,9 @@ START_TEST(rarely_used_arguments)
     ck_assert(UnmapViewOfFile(view));
     ck_assert(CloseHandle(mapping));
     ck_assert(CloseHandle(file));
+}
+END_TEST
+
 /* Fact 139: commitment belongs to the section, so a page committed through
  * one view is usable through every other at once, in this process and in
  * another, with no query in between; a page nobody committed still faults. */
