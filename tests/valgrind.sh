@@ -26,6 +26,6 @@ src=$(dirname "$0")
 exec "${top_builddir:-.}/libtool" --mode=execute valgrind --quiet --error-exitcode=86 \
     --leak-check=full --show-leak-kinds=definite,indirect \
     --errors-for-leak-kinds=definite,indirect --track-origins=yes \
-    --vex-iropt-register-updates=allregs-at-mem-access \
+    --vex-iropt-register-updates=allregs-at-mem-access --vgdb=no \
     --trace-children=yes --trace-children-skip='/bin/*,/usr/bin/*,/usr/local/bin/*' \
     --suppressions="$src/valgrind.supp" "$@"
