@@ -542,6 +542,11 @@ END_TEST
  * another, with no query in between; a page nobody committed still faults. */
 START_TEST(commit_is_usable_in_every_view_at_once)
 {
+    /* Another view's page becomes usable at its first access, which faults
+     * and is retried once the fault handler has synced the commitment:
+     * memcheck reports that first access as an invalid read. */
+    if (UNDER_VALGRIND)
+        return;
     HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_RESERVE, 0, MB, mapping_name);
     char *a = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
     char *b = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
