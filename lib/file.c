@@ -8,7 +8,16 @@
  * wants, nor on the "has" byte of a right it refuses; the check and the
  * taking of its own locks happen under a short flock of the file, so two
  * opens cannot both slip past each other.  The kernel drops the locks with
- * the descriptor, so a crashed process blocks nobody. */
+ * the descriptor, so a crashed process blocks nobody.
+ *
+ * FILE_FLAG_DELETE_ON_CLOSE deletes the file when the last open of it (every
+ * handle of every CreateFile, in every process, and any mapping made from
+ * one) is gone.  Every open holds one more lock byte, so the closing object
+ * with the flag sees whether others remain: if none, it deletes the file;
+ * otherwise it marks the file delete-pending (an extended attribute, which
+ * outlives the process) and the last closer deletes it.  A delete-pending
+ * file cannot be opened (ERROR_ACCESS_DENIED, as Windows' STATUS_DELETE_PENDING),
+ * and one whose remaining holders died is deleted by the next open. */
 #include "config.h"
 
 #include <errno.h>
@@ -19,6 +28,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +42,9 @@
  * at SHARE_LOCKS + 3 + i. */
 #define SHARE_LOCKS ((off_t)0x7fffffff00000000LL)
 enum { RIGHT_READ, RIGHT_WRITE, RIGHT_DELETE, RIGHTS };
+#define OPEN_BYTE (2 * RIGHTS)      /* held by every open */
+#define LOCK_BYTES (OPEN_BYTE + 1)
+#define DELETE_PENDING "user.w32mem.delete-pending"
 
 #define READ_RIGHTS  (FILE_READ_DATA | FILE_EXECUTE)
 #define WRITE_RIGHTS (FILE_WRITE_DATA | FILE_APPEND_DATA)
@@ -47,15 +60,43 @@ static const struct object_type file_type = {
     .destroy = destroy_file,
 };
 
+static int any_held(int fd, unsigned bytes);
+
+/* Only the file that was opened: the name may have been reused. */
+static void unlink_same_file(const char *path, dev_t device, ino_t inode)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && st.st_dev == device && st.st_ino == inode)
+        unlink(path);
+}
+
+static BOOL delete_pending(int fd)
+{
+    return fgetxattr(fd, DELETE_PENDING, NULL, 0) >= 0;
+}
+
+/* The last reference to an object that must delete its file, or whose file
+ * another object left delete-pending: delete it if no other open remains,
+ * else leave that to the last one.  (A file system without extended
+ * attributes cannot keep the mark: the name then goes now, the data with
+ * the last open.) */
+static void close_deleting(struct file_object *file)
+{
+    /* Without the lock, or when the kernel cannot tell who else has the
+     * file open, the mark is the safe side: the next open settles it. */
+    BOOL locked = flock(file->fd, LOCK_EX) == 0;
+    int others = locked ? any_held(file->fd, 1u << OPEN_BYTE) : -1;
+    if (others == 0 || fsetxattr(file->fd, DELETE_PENDING, "", 0, 0) != 0)
+        unlink_same_file(file->path, file->device, file->inode);
+    if (locked)
+        flock(file->fd, LOCK_UN);
+}
+
 static void destroy_file(struct object *object)
 {
     struct file_object *file = (struct file_object *)object;
-    if (file->delete_on_close) {
-        /* Only the file this handle opened: the name may have been reused. */
-        struct stat st;
-        if (stat(file->path, &st) == 0 && st.st_dev == file->device && st.st_ino == file->inode)
-            unlink(file->path);
-    }
+    if (file->delete_on_close || delete_pending(file->fd))
+        close_deleting(file);
     close(file->fd);
     free(file->path);
     free(file);
@@ -91,37 +132,87 @@ static int byte_held(int fd, off_t byte)
     return lock.l_type != F_UNLCK;
 }
 
-static BOOL hold_byte(int fd, off_t byte)
+/* The share-mode bytes as a bit set (bit i is byte SHARE_LOCKS + i), taken
+ * a run of adjacent bytes at a time: one system call per run, usually one
+ * run in all. */
+static BOOL next_run(unsigned bytes, int *start, int *count)
 {
-    struct flock lock = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
-    return fcntl(fd, F_OFD_SETLK, &lock) == 0;
+    int at = *start + *count;
+    while (at < LOCK_BYTES && !(bytes & (1u << at)))
+        at++;
+    if (at >= LOCK_BYTES)
+        return FALSE;
+    int end = at;
+    while (end < LOCK_BYTES && (bytes & (1u << end)))
+        end++;
+    *start = at;
+    *count = end - at;
+    return TRUE;
 }
 
-/* Admits an open with the given rights and refusals against every other open
- * of the file, and records it; FALSE with ERROR_SHARING_VIOLATION, or the
- * kernel's error when it cannot check or record (then the caller's close
- * drops whatever was recorded: the locks belong to fd's open file
- * description). */
-static BOOL admit_share(int fd, unsigned rights, unsigned refused)
+/* Whether another open file description holds a lock on any of the bytes:
+ * 1 or 0, or -1 with errno set when the kernel cannot tell. */
+static int any_held(int fd, unsigned bytes)
+{
+    for (int start = 0, count = 0; next_run(bytes, &start, &count);) {
+        struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = SHARE_LOCKS + start,
+                              .l_len = count };
+        if (fcntl(fd, F_OFD_GETLK, &lock) != 0)
+            return -1;
+        if (lock.l_type != F_UNLCK)
+            return 1;
+    }
+    return 0;
+}
+
+/* FALSE with errno set when the kernel cannot record the locks; a
+ * descriptor that cannot take read locks (opened write-only, EBADF) takes
+ * part in the checks but cannot be seen by later opens. */
+static BOOL hold_bytes(int fd, unsigned bytes)
+{
+    for (int start = 0, count = 0; next_run(bytes, &start, &count);) {
+        struct flock lock = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = SHARE_LOCKS + start,
+                              .l_len = count };
+        if (fcntl(fd, F_OFD_SETLK, &lock) != 0 && errno != EBADF)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Admits an open of path (fd) with the given rights and refusals against
+ * every other open of the file, and records it: ERROR_SUCCESS, or
+ * ERROR_SHARING_VIOLATION, ERROR_ACCESS_DENIED (a directory without
+ * FILE_FLAG_BACKUP_SEMANTICS, a delete-pending file), or ERROR_FILE_NOT_FOUND
+ * when the name no longer leads to this file (deleted meanwhile, or a
+ * delete-pending file whose holders died, deleted now): the caller opens the
+ * name again. */
+static DWORD admit(int fd, const char *path, unsigned rights, unsigned refused, BOOL directories, struct stat *st)
 {
     if (flock(fd, LOCK_EX) != 0)
-        return failure_from_errno();
+        return error_from_errno(errno);
     DWORD error = ERROR_SUCCESS;
-    for (int i = 0; i < RIGHTS && !error; i++) {
-        int held = (rights & (1u << i)) ? byte_held(fd, SHARE_LOCKS + RIGHTS + i) : 0;
-        if (held == 0 && (refused & (1u << i)))
-            held = byte_held(fd, SHARE_LOCKS + i);
-        error = held < 0 ? error_from_errno(errno) : held ? ERROR_SHARING_VIOLATION : ERROR_SUCCESS;
+    int held;
+    if (fstat(fd, st) != 0)
+        error = error_from_errno(errno);
+    else if (st->st_nlink == 0)
+        error = ERROR_FILE_NOT_FOUND;
+    else if (S_ISDIR(st->st_mode) && !directories)
+        error = ERROR_ACCESS_DENIED;
+    else if (S_ISREG(st->st_mode) && delete_pending(fd)) {
+        held = any_held(fd, 1u << OPEN_BYTE);
+        error = held < 0 ? error_from_errno(errno) : held ? ERROR_ACCESS_DENIED : ERROR_FILE_NOT_FOUND;
+        if (error == ERROR_FILE_NOT_FOUND)
+            unlink_same_file(path, st->st_dev, st->st_ino);
     }
-    /* A descriptor that cannot take read locks (opened write-only, EBADF)
-     * takes part in the check but cannot be seen by later opens. */
-    for (int i = 0; i < RIGHTS && !error; i++) {
-        if (((rights & (1u << i)) && !hold_byte(fd, SHARE_LOCKS + i) && errno != EBADF) ||
-            ((refused & (1u << i)) && !hold_byte(fd, SHARE_LOCKS + RIGHTS + i) && errno != EBADF))
-            error = error_from_errno(errno);
-    }
+    /* Conflicts: someone refusing a right we want, or having one we refuse. */
+    else if ((held = any_held(fd, rights << RIGHTS | refused)) != 0)
+        error = held < 0 ? error_from_errno(errno) : ERROR_SHARING_VIOLATION;
+    /* What was recorded before a failure goes with the caller's close: the
+     * locks belong to fd's open file description. */
+    else if (!hold_bytes(fd, 1u << OPEN_BYTE | refused << RIGHTS | rights))
+        error = error_from_errno(errno);
     flock(fd, LOCK_UN);
-    return error ? failure(error) : TRUE;
+    return error;
 }
 
 /* ENOENT means a missing file or a missing directory on the way to it. */
@@ -177,35 +268,40 @@ HANDLE WINAPI CreateFileA(LPCSTR name, DWORD desired_access, DWORD share, LPSECU
 
     int open_flags = (write ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY;
     mode_t mode = (flags_and_attributes & FILE_ATTRIBUTE_READONLY) ? 0444 : 0666;
+    BOOL delete_on_close = (flags_and_attributes & FILE_FLAG_DELETE_ON_CLOSE) != 0;
     BOOL created = FALSE;
     int fd = -1;
-    if (disposition == CREATE_NEW || disposition == CREATE_ALWAYS || disposition == OPEN_ALWAYS) {
-        fd = open(path, open_flags | O_CREAT | O_EXCL, mode);
-        created = fd >= 0;
-    }
-    if (fd < 0 && disposition != CREATE_NEW && (disposition == OPEN_EXISTING ||
-                                                disposition == TRUNCATE_EXISTING || errno == EEXIST)) {
-        fd = open(path, open_flags, 0);
-        if (fd < 0 && write && errno == EACCES && !read) {
-            /* Write-only access to a file we may not read. */
-            fd = open(path, (open_flags & ~O_RDWR) | O_WRONLY, 0);
+    struct stat st = { 0 };
+    DWORD error = ERROR_FILE_NOT_FOUND;
+    /* A file deleted between the open and the admission is opened again. */
+    for (int attempt = 0; error == ERROR_FILE_NOT_FOUND && attempt < 8; attempt++) {
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+        created = FALSE;
+        if (disposition == CREATE_NEW || disposition == CREATE_ALWAYS || disposition == OPEN_ALWAYS) {
+            fd = open(path, open_flags | O_CREAT | O_EXCL, mode);
+            created = fd >= 0;
         }
+        if (fd < 0 && disposition != CREATE_NEW && (disposition == OPEN_EXISTING ||
+                                                    disposition == TRUNCATE_EXISTING || errno == EEXIST)) {
+            fd = open(path, open_flags, 0);
+            if (fd < 0 && write && errno == EACCES && !read) {
+                /* Write-only access to a file we may not read. */
+                fd = open(path, (open_flags & ~O_RDWR) | O_WRONLY, 0);
+            }
+        }
+        if (fd < 0) {
+            failure(open_error(path, errno));
+            free(path);
+            return INVALID_HANDLE_VALUE;
+        }
+        error = admit(fd, path, rights_of(access), ~shared_rights_of(share) & ((1u << RIGHTS) - 1),
+                      (flags_and_attributes & FILE_FLAG_BACKUP_SEMANTICS) != 0, &st);
     }
-    if (fd < 0) {
-        failure(open_error(path, errno));
-        free(path);
-        return INVALID_HANDLE_VALUE;
-    }
-
-    struct stat st;
-    DWORD error = ERROR_SUCCESS;
-    if (fstat(fd, &st) != 0)
-        error = error_from_errno(errno);
-    else if (S_ISDIR(st.st_mode) && !(flags_and_attributes & FILE_FLAG_BACKUP_SEMANTICS))
-        error = ERROR_ACCESS_DENIED;
-    else if (!admit_share(fd, rights_of(access), ~shared_rights_of(share) & ((1u << RIGHTS) - 1)))
-        error = GetLastError();
-    else if (!created && (disposition == CREATE_ALWAYS || disposition == TRUNCATE_EXISTING) &&
+    if (!error && delete_on_close && !created && S_ISREG(st.st_mode) && !(st.st_mode & 0222))
+        error = ERROR_ACCESS_DENIED;            /* a read-only file cannot be deleted */
+    else if (!error && !created && (disposition == CREATE_ALWAYS || disposition == TRUNCATE_EXISTING) &&
              (write ? ftruncate(fd, 0) : truncate(path, 0)) != 0)
         error = error_from_errno(errno);
 
@@ -225,7 +321,7 @@ HANDLE WINAPI CreateFileA(LPCSTR name, DWORD desired_access, DWORD share, LPSECU
     file->path = path;
     file->device = st.st_dev;
     file->inode = st.st_ino;
-    file->delete_on_close = (flags_and_attributes & FILE_FLAG_DELETE_ON_CLOSE) != 0;
+    file->delete_on_close = delete_on_close;
     HANDLE handle = handle_create(&file->header, access,
                                   security && security->bInheritHandle ? HANDLE_FLAG_INHERIT : 0);
     object_unref(&file->header);
@@ -469,10 +565,13 @@ BOOL WINAPI DeleteFileA(LPCSTR name)
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         if (fd >= 0) {
             int held = flock(fd, LOCK_EX) == 0 ? byte_held(fd, SHARE_LOCKS + RIGHTS + RIGHT_DELETE) : -1;
-            if (held < 0)
+            int others = held == 0 && delete_pending(fd) ? any_held(fd, 1u << OPEN_BYTE) : 0;
+            if (held < 0 || others < 0)
                 ok = failure_from_errno();
             else if (held)
                 ok = failure(ERROR_SHARING_VIOLATION);
+            else if (others)
+                ok = failure(ERROR_ACCESS_DENIED);      /* delete-pending */
             else if (unlink(path) != 0)
                 ok = failure_from_errno();
             flock(fd, LOCK_UN);
@@ -560,11 +659,13 @@ UINT WINAPI GetTempFileNameA(LPCSTR directory, LPCSTR prefix, UINT unique, LPSTR
     size_t length = strlen(directory);
     const char *separator = length && (directory[length - 1] == '\\' || directory[length - 1] == '/') ? ""
                           : strchr(directory, '/') && !strchr(directory, '\\') ? "/" : "\\";
+    /* Windows names any directory it cannot use, even one on a drive
+     * that does not exist, ERROR_DIRECTORY. */
     char *dir_path = path_from_windows(directory);
-    if (!dir_path)
+    if (!dir_path && GetLastError() == ERROR_NOT_ENOUGH_MEMORY)
         return 0;
     struct stat st;
-    BOOL is_dir = stat(dir_path, &st) == 0 && S_ISDIR(st.st_mode);
+    BOOL is_dir = dir_path && stat(dir_path, &st) == 0 && S_ISDIR(st.st_mode);
     free(dir_path);
     if (!is_dir) {
         failure(ERROR_DIRECTORY);

@@ -13,9 +13,18 @@
 #include "error.h"
 #include "heap.h"
 
-/* Where a free ordinary block's entry points: past its header and links;
- * cbData then counts the bytes nothing uses, cbOverhead the bookkeeping. */
+/* Where a free ordinary block's entry points: past its header and links.
+ * cbOverhead is the bookkeeping, and cbData is counted as Windows counts
+ * it: the entry's data, its data size and twice its overhead reach the
+ * next entry (fact 99), the uncommitted range after the last block. */
 #define FREE_ENTRY_OFFSET (HEAP_BLOCK_HEADER + 2 * sizeof(void *))
+
+static size_t free_entry_size(const struct segment *segment, uintptr_t at, size_t size)
+{
+    uintptr_t next = at + size == blocks_end(segment) ? segment->base + segment_committed(segment) : at + size;
+    uintptr_t data = at + FREE_ENTRY_OFFSET;
+    return next - data > 2 * HEAP_MIN_BLOCK ? next - data - 2 * HEAP_MIN_BLOCK : 0;
+}
 
 static void fill(PROCESS_HEAP_ENTRY *entry, uintptr_t data, size_t size, unsigned overhead, unsigned region,
                  WORD flags)
@@ -83,7 +92,8 @@ static BOOL entry_at(struct heap *heap, struct segment *segment, unsigned ordina
     if (block->size < HEAP_MIN_BLOCK || block->size % HEAP_ALIGN || at + block->size > end)
         return failure(ERROR_INVALID_PARAMETER);    /* a smashed header */
     if (block->type == BLOCK_FREE) {
-        fill(entry, at + FREE_ENTRY_OFFSET, block->size - HEAP_MIN_BLOCK, HEAP_MIN_BLOCK, region_index(ordinal), 0);
+        fill(entry, at + FREE_ENTRY_OFFSET, free_entry_size(segment, at, block->size), HEAP_MIN_BLOCK,
+             region_index(ordinal), 0);
         return TRUE;
     }
     if (block->type != BLOCK_BUSY)

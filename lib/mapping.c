@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,7 +161,7 @@ static void section_unref(struct section *section)
         return;
     if (section->shared)
         munmap(section->shared, section->info.data_offset);
-    if (section->data_fd >= 0 && section->data_fd != section->fd)
+    if (section->data_fd >= 0 && section->data_fd != section->fd && !section->file)
         close(section->data_fd);
     if (section->fd >= 0)
         close(section->fd);
@@ -297,13 +298,28 @@ static void registry_remove(struct mapping *mapping)
     }
 }
 
+/* Gives up this process's hold on a section's name.  With no view left
+ * (views hold the section) and no header mapped, nothing else refers to the
+ * name's open file description, so closing it drops the lock. */
+static void release_name(struct section *section)
+{
+    if (__atomic_load_n(&section->refcount, __ATOMIC_ACQUIRE) != 1 || section->shared) {
+        ns_release(&section->entry);
+        return;
+    }
+    if (section->data_fd == section->fd)
+        section->data_fd = -1;
+    section->fd = -1;
+    ns_release_and_close(&section->entry);
+}
+
 static void destroy_mapping(struct object *object)
 {
     struct mapping *mapping = (struct mapping *)object;
     pthread_mutex_lock(&registry_lock);
     if (mapping->holds_name) {
         registry_remove(mapping);
-        ns_release(&mapping->section->entry);
+        release_name(mapping->section);
         mapping->holds_name = FALSE;
     }
     pthread_mutex_unlock(&registry_lock);
@@ -411,9 +427,6 @@ static struct section *file_section(HANDLE handle, DWORD base, DWORD sec, uint64
     struct section *section = error ? NULL : calloc(1, sizeof(*section));
     if (!error && !section)
         error = ERROR_NOT_ENOUGH_MEMORY;
-    int data_fd = error ? -1 : fcntl(file->fd, F_DUPFD_CLOEXEC, 0);
-    if (!error && data_fd < 0)
-        error = error_from_errno(errno);
     if (error) {
         free(section);
         object_unref(&file->header);
@@ -422,7 +435,7 @@ static struct section *file_section(HANDLE handle, DWORD base, DWORD sec, uint64
     }
     section->refcount = 1;
     section->fd = -1;
-    section->data_fd = data_fd;
+    section->data_fd = file->fd;        /* open while the section holds the file object */
     section->file = file;
     __atomic_add_fetch(&file->mappings, 1, __ATOMIC_ACQ_REL);
     section->info = (struct section_info){
@@ -431,17 +444,25 @@ static struct section *file_section(HANDLE handle, DWORD base, DWORD sec, uint64
         .size = size ? size : (uint64_t)st.st_size,
         .file_device = st.st_dev, .file_inode = st.st_ino,
     };
-    char self[64];
-    snprintf(self, sizeof(self), "/proc/self/fd/%d", data_fd);
-    ssize_t length = readlink(self, section->info.file_path, sizeof(section->info.file_path) - 1);
-    section->info.file_path[length > 0 ? length : 0] = '\0';
     return section;
 }
 
-/* The bytes a named section's object starts with. */
+/* Where a named file section's file is, for the processes that open the
+ * section by name. */
+static void record_file_path(struct section *section)
+{
+    char self[64];
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", section->data_fd);
+    ssize_t length = readlink(self, section->info.file_path, sizeof(section->info.file_path) - 1);
+    section->info.file_path[length > 0 ? length : 0] = '\0';
+}
+
+/* The bytes a named section's object starts with: up to the end of the file
+ * path, since the rest reads back as zeros (a page-file section's object
+ * then costs one page of header, not two). */
 static void *object_image(const struct ns_header *name, const struct section_info *info, size_t *size)
 {
-    *size = INFO_OFFSET + sizeof(*info);
+    *size = INFO_OFFSET + offsetof(struct section_info, file_path) + strlen(info->file_path) + 1;
     char *image = calloc(1, *size);
     if (!image) {
         failure(ERROR_NOT_ENOUGH_MEMORY);
@@ -449,7 +470,7 @@ static void *object_image(const struct ns_header *name, const struct section_inf
     }
     memcpy(image, name, sizeof(*name));
     ((struct ns_header *)image)->type = NS_TYPE_SECTION;
-    memcpy(image + INFO_OFFSET, info, sizeof(*info));
+    memcpy(image + INFO_OFFSET, info, *size - INFO_OFFSET);
     return image;
 }
 
@@ -494,6 +515,8 @@ static BOOL publish(struct section *section, const char *name, struct mapping **
     struct ns_header header;
     if (!ns_name(name, &section->entry, &header))
         return FALSE;
+    if (info->backing == BACKING_FILE)
+        record_file_path(section);
     pthread_mutex_lock(&registry_lock);
     *existing = registry_find(section->entry.key);
     pthread_mutex_unlock(&registry_lock);
@@ -920,8 +943,12 @@ BOOL WINAPI FlushViewOfFile(LPCVOID address, SIZE_T size)
     vm_lock_shared();
     struct vm_allocation *allocation = vm_allocation_at((uintptr_t)address);
     BOOL done = FALSE;
-    if (!allocation || !view_is_mapping(allocation)) {
+    if (!allocation) {
         failure(ERROR_INVALID_PARAMETER);
+    } else if (!view_is_mapping(allocation)) {
+        /* Windows finds no mapped data to write (STATUS_NOT_MAPPED_DATA),
+         * which kernelbase reports as success. */
+        done = TRUE;
     } else {
         uintptr_t view_end = allocation->base + allocation->size;
         uintptr_t end = size ? page_up((uintptr_t)address + size) : view_end;

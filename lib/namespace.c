@@ -215,8 +215,6 @@ static int create_new(int dirfd, struct ns_entry *entry, const void *init, size_
         failure_from_errno();
         return -1;
     }
-    char self[64];
-    snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
     if (ftruncate(fd, file_size) != 0 || pwrite(fd, init, init_size, 0) != (ssize_t)init_size ||
         flock(fd, LOCK_SH) != 0) {
         failure(errno == ENOSPC || errno == EFBIG ? ERROR_NOT_ENOUGH_MEMORY : error_from_errno(errno));
@@ -225,8 +223,10 @@ static int create_new(int dirfd, struct ns_entry *entry, const void *init, size_
     }
     /* Linking the descriptor itself needs Linux 6.10 (or privilege); the
      * /proc path works everywhere but costs a lookup. */
+    char self[64];
     if (linkat(fd, "", dirfd, entry->key, AT_EMPTY_PATH) != 0 &&
-        (errno == EEXIST || linkat(AT_FDCWD, self, dirfd, entry->key, AT_SYMLINK_FOLLOW) != 0)) {
+        (errno == EEXIST || (snprintf(self, sizeof(self), "/proc/self/fd/%d", fd),
+                             linkat(AT_FDCWD, self, dirfd, entry->key, AT_SYMLINK_FOLLOW) != 0))) {
         int err = errno;
         close(fd);
         if (err == EEXIST)
@@ -270,4 +270,13 @@ void ns_release(struct ns_entry *entry)
     if (flock(entry->fd, LOCK_EX | LOCK_NB) == 0 && dirfd >= 0)
         unlink_if_named(dirfd, entry->key, entry->fd);
     flock(entry->fd, LOCK_UN);
+}
+
+void ns_release_and_close(struct ns_entry *entry)
+{
+    int dirfd = user_directory();
+    if (flock(entry->fd, LOCK_EX | LOCK_NB) == 0 && dirfd >= 0)
+        unlink_if_named(dirfd, entry->key, entry->fd);
+    close(entry->fd);       /* drops the lock: nothing else refers to the description */
+    entry->fd = -1;
 }

@@ -218,6 +218,20 @@ int vm_kernel_protection(DWORD protect)
 
 /* --- Placement ------------------------------------------------------------ */
 
+/* What placement maps: anonymous memory, or (for a view) a file, so that a
+ * view is placed by the one mmap that maps it. */
+struct kernel_mapping {
+    int protection;
+    int flags;              /* MAP_PRIVATE | MAP_ANONYMOUS (and MAP_HUGETLB), or MAP_SHARED/MAP_PRIVATE */
+    int fd;                 /* -1 for anonymous memory */
+    off_t offset;
+};
+
+static void *map_kernel(const struct kernel_mapping *mapping, uintptr_t address, size_t size, int flags)
+{
+    return mmap((void *)address, size, mapping->protection, mapping->flags | flags, mapping->fd, mapping->offset);
+}
+
 static void *map_anonymous(uintptr_t address, size_t size, int protection, int flags)
 {
     return mmap((void *)address, size, protection, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
@@ -227,14 +241,15 @@ static void *map_anonymous(uintptr_t address, size_t size, int protection, int f
  * kernel's own choice is top-down but only page aligned, so the first try is
  * just below the last top-down allocation (or where one was released); then
  * the kernel's choice if it happens to be aligned; then a granule more than
- * needed, trimmed. */
+ * needed, trimmed (a file is then mapped over the trimmed reservation, since
+ * trimming would move its offset). */
 static uintptr_t top_down_next;     /* the end of the next top-down try */
 
-static uintptr_t place_top_down(size_t size, int protection, int flags)
+static uintptr_t place_top_down(size_t size, const struct kernel_mapping *mapping)
 {
     if (top_down_next > size + LOWEST_USER_ADDRESS) {
         uintptr_t base = (top_down_next - size) & ~(uintptr_t)(ALLOCATION_GRANULARITY - 1);
-        void *mapped = map_anonymous(base, size, protection, flags | MAP_FIXED_NOREPLACE);
+        void *mapped = map_kernel(mapping, base, size, MAP_FIXED_NOREPLACE);
         if (mapped != MAP_FAILED) {
             if ((uintptr_t)mapped == base)
                 return top_down_next = base;
@@ -242,33 +257,39 @@ static uintptr_t place_top_down(size_t size, int protection, int flags)
         }
     }
     uintptr_t base = 0;
-    void *first = map_anonymous(0, size, protection, flags);
+    void *first = map_kernel(mapping, 0, size, 0);
     if (first == MAP_FAILED)
         return 0;
-    if (((uintptr_t)first & (ALLOCATION_GRANULARITY - 1)) == 0) {
-        base = (uintptr_t)first;
-    } else {
-        munmap(first, size);
-        size_t padded = size + ALLOCATION_GRANULARITY;
-        if (padded < size)
-            return errno = ENOMEM, 0;
-        char *wide = map_anonymous(0, padded, protection, flags);
-        if (wide == MAP_FAILED)
-            return 0;
-        base = align_up((uintptr_t)wide, ALLOCATION_GRANULARITY);
-        if (base > (uintptr_t)wide)
-            munmap(wide, base - (uintptr_t)wide);
-        if ((uintptr_t)wide + padded > base + size)
-            munmap((void *)(base + size), (uintptr_t)wide + padded - (base + size));
+    if (((uintptr_t)first & (ALLOCATION_GRANULARITY - 1)) == 0)
+        return top_down_next = (uintptr_t)first;
+    munmap(first, size);
+    size_t padded = size + ALLOCATION_GRANULARITY;
+    if (padded < size)
+        return errno = ENOMEM, 0;
+    struct kernel_mapping reservation = *mapping;
+    if (mapping->fd >= 0)
+        reservation = (struct kernel_mapping){ PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 };
+    char *wide = map_kernel(&reservation, 0, padded, 0);
+    if (wide == MAP_FAILED)
+        return 0;
+    base = align_up((uintptr_t)wide, ALLOCATION_GRANULARITY);
+    if (base > (uintptr_t)wide)
+        munmap(wide, base - (uintptr_t)wide);
+    if ((uintptr_t)wide + padded > base + size)
+        munmap((void *)(base + size), (uintptr_t)wide + padded - (base + size));
+    if (mapping->fd >= 0 && map_kernel(mapping, base, size, MAP_FIXED) == MAP_FAILED) {
+        int error = errno;
+        munmap((void *)base, size);
+        return errno = error, 0;
     }
     return top_down_next = base;
 }
 
 /* Maps at exactly base without touching anything already there; 0 (errno
  * EEXIST) if anything is. */
-static uintptr_t place_at(uintptr_t base, size_t size, int protection, int flags)
+static uintptr_t place_at(uintptr_t base, size_t size, const struct kernel_mapping *mapping)
 {
-    void *mapped = map_anonymous(base, size, protection, flags | MAP_FIXED_NOREPLACE);
+    void *mapped = map_kernel(mapping, base, size, MAP_FIXED_NOREPLACE);
     if (mapped == MAP_FAILED)
         return 0;
     if ((uintptr_t)mapped != base) {
@@ -284,7 +305,7 @@ static uintptr_t place_at(uintptr_t base, size_t size, int protection, int flags
  * from a cursor that release moves back down.  Our own allocations are
  * skipped with the map; anything else (the program's mappings) is found by
  * the kernel refusing to map over it. */
-static uintptr_t place_bottom_up(size_t size, int protection, int flags)
+static uintptr_t place_bottom_up(size_t size, const struct kernel_mapping *mapping)
 {
     const struct address_space *space = address_space();
     uintptr_t candidate = bottom_up_cursor;
@@ -296,7 +317,7 @@ static uintptr_t place_bottom_up(size_t size, int protection, int flags)
             candidate = below->allocation->base + below->allocation->mapped_size;
             continue;
         }
-        void *mapped = map_anonymous(candidate, size, protection, flags | MAP_FIXED_NOREPLACE);
+        void *mapped = map_kernel(mapping, candidate, size, MAP_FIXED_NOREPLACE);
         if (mapped == MAP_FAILED) {
             if (errno != EEXIST)
                 return 0;
@@ -317,16 +338,16 @@ static uintptr_t place_bottom_up(size_t size, int protection, int flags)
         munmap(mapped, size);
         break;
     }
-    return place_top_down(size, protection, flags);
+    return place_top_down(size, mapping);
 }
 
-static uintptr_t place(const struct vm_request *request, size_t size, int protection, int flags)
+static uintptr_t place(const struct vm_request *request, size_t size, const struct kernel_mapping *mapping)
 {
     if (request->base)
-        return place_at(request->base, size, protection, flags);
+        return place_at(request->base, size, mapping);
     if (request->top_down || (request->flags & ALLOCATION_LARGE_PAGES))
-        return place_top_down(size, protection, flags);
-    return place_bottom_up(size, protection, flags);
+        return place_top_down(size, mapping);
+    return place_bottom_up(size, mapping);
 }
 
 /* --- Runs ----------------------------------------------------------------- */
@@ -386,6 +407,22 @@ static BOOL split_range(struct vm_allocation *allocation, uintptr_t start, uintp
 
 /* --- Changes -------------------------------------------------------------- */
 
+/* An allocation record (which holds its first run), or NULL with the last
+ * error set. */
+static struct vm_allocation *new_allocation(void)
+{
+    struct vm_allocation *allocation = pool_alloc(&allocation_pool);
+    if (!allocation)
+        failure(ERROR_NOT_ENOUGH_MEMORY);
+    return allocation;
+}
+
+static void discard_allocation(struct vm_allocation *allocation, DWORD error)
+{
+    pool_free(&allocation_pool, allocation);
+    failure(error);
+}
+
 struct vm_allocation *vm_allocate(const struct vm_request *request)
 {
     size_t mapped_size = align_up(request->size, ALLOCATION_GRANULARITY);
@@ -393,25 +430,26 @@ struct vm_allocation *vm_allocate(const struct vm_request *request)
         failure(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
-    struct vm_allocation *allocation = pool_alloc(&allocation_pool);
-    if (!allocation) {
-        failure(ERROR_NOT_ENOUGH_MEMORY);
+    struct vm_allocation *allocation = new_allocation();
+    if (!allocation)
         return NULL;
-    }
 
     /* Committing everything at once is one mmap with the final protection,
      * unless an inaccessible tail must stay behind the pages. */
     BOOL large = (request->flags & ALLOCATION_LARGE_PAGES) != 0;
     BOOL commit_in_mmap = request->commit && (mapped_size == request->size || large);
-    int protection = commit_in_mmap ? vm_kernel_protection(request->protect) : PROT_NONE;
-    int flags = large ? MAP_HUGETLB : 0;
+    struct kernel_mapping mapping = {
+        .protection = commit_in_mmap ? vm_kernel_protection(request->protect) : PROT_NONE,
+        .flags = MAP_PRIVATE | MAP_ANONYMOUS | (large ? MAP_HUGETLB : 0), .fd = -1,
+    };
     DWORD error;
-    uintptr_t base = place(request, mapped_size, protection, flags);
+    uintptr_t base = place(request, mapped_size, &mapping);
     if (!base && commit_in_mmap && !large && errno == ENOMEM) {
         /* Out of address space, or over the commit limit?  Reserving first
          * tells them apart, and the commit below then reports the limit. */
         commit_in_mmap = FALSE;
-        base = place(request, mapped_size, PROT_NONE, flags);
+        mapping.protection = PROT_NONE;
+        base = place(request, mapped_size, &mapping);
     }
     if (!base) {
         error = errno == EEXIST ? ERROR_INVALID_ADDRESS
@@ -451,27 +489,67 @@ struct vm_allocation *vm_allocate(const struct vm_request *request)
 unmap:
     munmap((void *)base, mapped_size);
 discard:
-    pool_free(&allocation_pool, allocation);
-    failure(error);
+    discard_allocation(allocation, error);
     return NULL;
 }
 
-struct vm_allocation *vm_map_view(const struct vm_view_request *request)
+/* A view whose size is not whole granules: the tail of its last granule
+ * stays reserved, so the view goes over a reservation of the granules. */
+static struct vm_allocation *map_view_over_reservation(const struct vm_view_request *request,
+                                                       const struct kernel_mapping *mapping)
 {
     struct vm_request space = { .base = request->base, .size = request->size, .protect = request->protect };
     struct vm_allocation *allocation = vm_allocate(&space);
     if (!allocation)
         return NULL;
     /* The address space is ours now, so the view may replace it. */
-    int protection = request->commit ? vm_kernel_protection(request->protect) : PROT_NONE;
-    void *mapped = mmap((void *)allocation->base, request->size, protection,
-                        request->kernel_flags | MAP_FIXED, request->fd, request->offset);
-    if (mapped == MAP_FAILED) {
+    if (map_kernel(mapping, allocation->base, request->size, MAP_FIXED) == MAP_FAILED) {
         DWORD error = error_from_errno(errno);
         vm_release(allocation);
         failure(error);
         return NULL;
     }
+    return allocation;
+}
+
+/* A view of whole granules is placed by the mmap that maps it: one system
+ * call, and still never over memory the program uses. */
+static struct vm_allocation *map_view_in_place(const struct vm_view_request *request,
+                                               const struct kernel_mapping *mapping)
+{
+    struct vm_allocation *allocation = new_allocation();
+    if (!allocation)
+        return NULL;
+    struct vm_request where = { .base = request->base, .size = request->size };
+    uintptr_t base = place(&where, request->size, mapping);
+    if (!base) {
+        discard_allocation(allocation, errno == EEXIST ? ERROR_INVALID_ADDRESS : error_from_errno(errno));
+        return NULL;
+    }
+    *allocation = (struct vm_allocation){
+        .base = base, .size = request->size, .mapped_size = request->size, .protect = request->protect,
+    };
+    struct vm_run *run = &allocation->first_run;
+    *run = (struct vm_run){ .start = base, .size = request->size, .state = MEM_RESERVE, .allocation = allocation };
+    if (addrmap_insert(&runs, base, run) < 0) {
+        munmap((void *)base, request->size);
+        discard_allocation(allocation, ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    return allocation;
+}
+
+struct vm_allocation *vm_map_view(const struct vm_view_request *request)
+{
+    struct kernel_mapping mapping = {
+        .protection = request->commit ? vm_kernel_protection(request->protect) : PROT_NONE,
+        .flags = request->kernel_flags, .fd = request->fd, .offset = request->offset,
+    };
+    struct vm_allocation *allocation = (request->size & (ALLOCATION_GRANULARITY - 1))
+                                     ? map_view_over_reservation(request, &mapping)
+                                     : map_view_in_place(request, &mapping);
+    if (!allocation)
+        return NULL;
     allocation->type = MEM_MAPPED;
     allocation->owner = request->owner;
     if (request->commit) {

@@ -1,6 +1,7 @@
 /* CreateFile and the file functions: dispositions, share modes (also across
  * processes), FILE_FLAG_DELETE_ON_CLOSE, the Windows path rule, temp names. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,170 @@ START_TEST(delete_on_close)
 }
 END_TEST
 
+#define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+
+static HANDLE open_deleting(DWORD disposition)
+{
+    return CreateFileA(name, GENERIC_READ | GENERIC_WRITE, SHARE_ALL, NULL, disposition, FILE_FLAG_DELETE_ON_CLOSE, NULL);
+}
+
+static HANDLE open_plain(DWORD share)
+{
+    return CreateFileA(name, GENERIC_READ, share, NULL, OPEN_EXISTING, 0, NULL);
+}
+
+/* The file goes with the last open of it, not of the handle that asked. */
+START_TEST(delete_on_close_waits_for_every_open)
+{
+    /* Another open closing first changes nothing. */
+    HANDLE deleting = open_deleting(CREATE_ALWAYS);
+    ck_assert_ptr_ne(deleting, INVALID_HANDLE_VALUE);
+    ck_assert_ptr_eq(open_plain(FILE_SHARE_READ | FILE_SHARE_WRITE), INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_SHARING_VIOLATION);     /* must share delete */
+    HANDLE other = open_plain(SHARE_ALL);
+    ck_assert_ptr_ne(other, INVALID_HANDLE_VALUE);
+    ck_assert(CloseHandle(other));
+    ck_assert(exists(name));
+    other = open_plain(SHARE_ALL);
+    ck_assert_ptr_ne(other, INVALID_HANDLE_VALUE);
+    ck_assert(CloseHandle(other));
+    ck_assert(CloseHandle(deleting));
+    ck_assert(!exists(name));
+
+    /* The flagged open closing first leaves the file delete-pending: still
+     * there, but no one may open or delete it; the last close deletes it. */
+    deleting = open_deleting(CREATE_ALWAYS);
+    other = open_plain(SHARE_ALL);
+    ck_assert_ptr_ne(other, INVALID_HANDLE_VALUE);
+    ck_assert(CloseHandle(deleting));
+    ck_assert(exists(name));
+    ck_assert_ptr_eq(open_plain(SHARE_ALL), INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    ck_assert_ptr_eq(CreateFileA(name, GENERIC_WRITE, SHARE_ALL, NULL, OPEN_ALWAYS, 0, NULL), INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    ck_assert(!DeleteFileA(name));
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    char byte = 'x';
+    DWORD done;
+    ck_assert(ReadFile(other, &byte, 1, &done, NULL));     /* the open one still works */
+    ck_assert(CloseHandle(other));
+    ck_assert(!exists(name));
+    HANDLE again = CreateFileA(name, GENERIC_WRITE, 0, NULL, CREATE_NEW, 0, NULL);
+    ck_assert_ptr_ne(again, INVALID_HANDLE_VALUE);       /* the name is free */
+    ck_assert(CloseHandle(again));
+
+    /* A read-only file cannot be opened for deletion. */
+    ck_assert_int_eq(chmod(name, 0444), 0);
+    ck_assert_ptr_eq(open_deleting(OPEN_EXISTING), INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    ck_assert(exists(name));
+}
+END_TEST
+
+/* A mapping made from the flagged handle keeps the file until it goes, as
+ * the section holds the file open. */
+START_TEST(delete_on_close_waits_for_mappings)
+{
+    HANDLE deleting = open_deleting(CREATE_ALWAYS);
+    HANDLE mapping = CreateFileMappingA(deleting, NULL, PAGE_READWRITE, 0, 4096, NULL);
+    ck_assert_ptr_nonnull(mapping);
+    char *view = MapViewOfFile(mapping, FILE_MAP_WRITE, 0, 0, 0);
+    ck_assert_ptr_nonnull(view);
+    ck_assert(CloseHandle(deleting));
+    ck_assert(CloseHandle(mapping));
+    ck_assert(exists(name));
+    view[0] = 'v';
+    ck_assert(UnmapViewOfFile(view));
+    ck_assert(!exists(name));
+}
+END_TEST
+
+/* The other process of delete_on_close_across_processes, this program
+ * re-executed (a fork that goes on running shares its parent's open file
+ * descriptions, and with them its opens, which no Windows process can). */
+static int role_delete_peer(int opened, int proceed, BOOL pause_at_end)
+{
+    HANDLE other = open_plain(SHARE_ALL);
+    char byte = other != INVALID_HANDLE_VALUE;
+    if (write(opened, &byte, 1) != 1 || read(proceed, &byte, 1) != 1)
+        return 1;
+    /* Delete-pending now: this process cannot open it again either. */
+    if (open_plain(SHARE_ALL) != INVALID_HANDLE_VALUE || GetLastError() != ERROR_ACCESS_DENIED)
+        return 2;
+    if (pause_at_end) {
+        byte = 2;
+        if (write(opened, &byte, 1) != 1)
+            return 3;
+        for (;;)
+            pause();
+    }
+    return CloseHandle(other) ? 0 : 4;
+}
+
+__attribute__((constructor)) static void run_role(void)
+{
+    const char *role = getenv("W32MEM_FILE_ROLE");
+    if (!role)
+        return;
+    snprintf(name, sizeof(name), "%s", getenv("W32MEM_FILE_NAME"));
+    exit(role_delete_peer(atoi(getenv("W32MEM_FILE_OPENED")), atoi(getenv("W32MEM_FILE_PROCEED")),
+                          strcmp(role, "delete-peer-killed") == 0));
+}
+
+/* Across processes: the other process's open keeps the file; its close
+ * deletes it; and if it dies holding the last open, the next open deletes
+ * the file and finds nothing. */
+START_TEST(delete_on_close_across_processes)
+{
+    for (int killed = 0; killed < 2; killed++) {
+        HANDLE deleting = open_deleting(CREATE_ALWAYS);
+        ck_assert_ptr_ne(deleting, INVALID_HANDLE_VALUE);
+        int opened[2], proceed[2];
+        ck_assert_int_eq(pipe(opened), 0);
+        ck_assert_int_eq(pipe(proceed), 0);
+        fflush(NULL);
+        pid_t child = fork();
+        if (child == 0) {
+            char number[16];
+            setenv("W32MEM_FILE_ROLE", killed ? "delete-peer-killed" : "delete-peer", 1);
+            setenv("W32MEM_FILE_NAME", name, 1);
+            snprintf(number, sizeof(number), "%d", opened[1]);
+            setenv("W32MEM_FILE_OPENED", number, 1);
+            snprintf(number, sizeof(number), "%d", proceed[0]);
+            setenv("W32MEM_FILE_PROCEED", number, 1);
+            execl("/proc/self/exe", "test_file", (char *)NULL);
+            _exit(97);
+        }
+        char byte = 0;
+        ck_assert_int_eq(read(opened[0], &byte, 1), 1);
+        ck_assert_int_eq(byte, 1);
+        ck_assert(CloseHandle(deleting));
+        ck_assert(exists(name));
+        ck_assert_int_eq(write(proceed[1], &byte, 1), 1);
+        int status;
+        if (killed) {
+            ck_assert_int_eq(read(opened[0], &byte, 1), 1);
+            ck_assert_int_eq(byte, 2);
+            kill(child, SIGKILL);
+            ck_assert_int_eq(waitpid(child, &status, 0), child);
+            ck_assert(WIFSIGNALED(status));
+            ck_assert(exists(name));        /* nobody closed it, so nobody deleted it yet */
+            ck_assert_ptr_eq(open_plain(SHARE_ALL), INVALID_HANDLE_VALUE);
+            ck_assert_last_error(ERROR_FILE_NOT_FOUND);
+        } else {
+            ck_assert_int_eq(waitpid(child, &status, 0), child);
+            ck_assert(WIFEXITED(status));
+            ck_assert_int_eq(WEXITSTATUS(status), 0);
+        }
+        ck_assert(!exists(name));
+        close(opened[0]);
+        close(opened[1]);
+        close(proceed[0]);
+        close(proceed[1]);
+    }
+}
+END_TEST
+
 START_TEST(windows_paths)
 {
     char drives[160];
@@ -271,6 +436,8 @@ START_TEST(temp_names)
     ck_assert_uint_eq(GetTempFileNameA(scratch, "abc", 0x1234, file), 0x1234);
     ck_assert(!exists(file));                           /* a given number: only the name */
     ck_assert_uint_eq(GetTempFileNameA("/nonexistent-dir", "abc", 0, file), 0);
+    ck_assert_last_error(ERROR_DIRECTORY);
+    ck_assert_uint_eq(GetTempFileNameA("Z:\\no\\such\\directory", "abc", 0, file), 0);
     ck_assert_last_error(ERROR_DIRECTORY);
 }
 END_TEST
@@ -539,6 +706,9 @@ static Suite *make_suite(void)
     tcase_add_test(tc, read_write_seek_size);
     tcase_add_test(tc, share_modes);
     tcase_add_test(tc, delete_on_close);
+    tcase_add_test(tc, delete_on_close_waits_for_every_open);
+    tcase_add_test(tc, delete_on_close_waits_for_mappings);
+    tcase_add_test(tc, delete_on_close_across_processes);
     tcase_add_test(tc, windows_paths);
     tcase_add_test(tc, temp_names);
     tcase_add_test(tc, overlapped_offsets);

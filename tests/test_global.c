@@ -129,6 +129,35 @@ START_TEST(fixed_realloc_moves_only_when_allowed)
 }
 END_TEST
 
+START_TEST(global_modify_makes_fixed_memory_moveable)
+{
+    char *fixed = GlobalAlloc(GMEM_FIXED, 100);
+    strcpy(fixed, "carried over");
+    SetLastError(SENTINEL_ERROR);
+    HGLOBAL moveable = GlobalReAlloc(fixed, 0, GMEM_MODIFY | GMEM_MOVEABLE);
+    ck_assert_ptr_nonnull(moveable);
+    ck_assert_last_error(SENTINEL_ERROR);
+    ck_assert_ptr_ne(moveable, fixed);
+    ck_assert_uint_eq(GlobalSize(moveable), 100);
+    char *data = GlobalLock(moveable);
+    ck_assert_ptr_nonnull(data);
+    ck_assert_ptr_ne(data, moveable);
+    ck_assert_str_eq(data, "carried over");
+    ck_assert_uint_eq(GlobalFlags(moveable), 1);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!GlobalUnlock(moveable));
+    ck_assert_last_error(NO_ERROR);
+    ck_assert_ptr_eq(GlobalHandle(data), moveable);
+    ck_assert_ptr_null(GlobalFree(moveable));
+
+    /* LocalReAlloc keeps fixed memory fixed. */
+    char *local = LocalAlloc(LMEM_FIXED, 100);
+    ck_assert_ptr_eq(LocalReAlloc(local, 0, LMEM_MODIFY | LMEM_MOVEABLE), local);
+    ck_assert_ptr_eq(LocalLock(local), local);
+    ck_assert_ptr_null(LocalFree(local));
+}
+END_TEST
+
 START_TEST(bad_handles)
 {
     static char not_a_block[64] __attribute__((aligned(16)));
@@ -236,6 +265,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, moveable_memory_counts_locks);
     tcase_add_test(cases, moveable_memory_moves_and_discards);
     tcase_add_test(cases, fixed_realloc_moves_only_when_allowed);
+    tcase_add_test(cases, global_modify_makes_fixed_memory_moveable);
     tcase_add_test(cases, bad_handles);
     tcase_add_test(cases, many_handles);
     tcase_add_test(cases, refused_allocations_and_reallocations);

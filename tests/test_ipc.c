@@ -16,6 +16,7 @@
 
 #include "check_main.h"
 #include "namespace.h"
+#include "probe.h"
 
 #define SLOTS 4096
 #define WRITERS 4
@@ -124,6 +125,53 @@ static int role_racer(void)
     return 0;
 }
 
+/* A SEC_RESERVE section's first page, committed by the creator before the
+ * peer maps it: the two processes' meeting place. */
+struct reserve_board {
+    long ready, go, peer_committed;
+};
+
+static size_t page(void)
+{
+    SYSTEM_INFO info;
+    GetSystemInfo(&info);
+    return info.dwPageSize;
+}
+
+static BOOL shows(const void *address, DWORD state, DWORD protect)
+{
+    MEMORY_BASIC_INFORMATION info;
+    return VirtualQuery(address, &info, sizeof(info)) == sizeof(info) && info.State == state &&
+           info.Protect == protect && info.Type == MEM_MAPPED;
+}
+
+/* Uses the page the creator committed with no Virtual* call first, then
+ * commits one for the creator to use the same way. */
+static int role_reserve_peer(void)
+{
+    HANDLE m = OpenFileMappingA(FILE_MAP_WRITE, FALSE, name);
+    char *view = m ? MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+    if (!view)
+        return 60;
+    struct reserve_board *board = (struct reserve_board *)view;
+    size_t p = page();
+    __atomic_store_n(&board->ready, 1, __ATOMIC_RELEASE);
+    while (!__atomic_load_n(&board->go, __ATOMIC_ACQUIRE))
+        sleep_ms(1);
+    if (view[p] != 'a')
+        return 61;
+    view[p + 1] = 'b';
+    if (!shows(view + p, MEM_COMMIT, PAGE_READWRITE) || !shows(view + 3 * p, MEM_RESERVE, 0))
+        return 62;
+    if (!access_faults(view + 3 * p, false))
+        return 63;                  /* committed nowhere: still inaccessible */
+    if (VirtualAlloc(view + 2 * p, p, MEM_COMMIT, PAGE_READWRITE) != view + 2 * p)
+        return 64;
+    view[2 * p] = 'c';
+    __atomic_store_n(&board->peer_committed, 1, __ATOMIC_RELEASE);
+    return UnmapViewOfFile(view) && CloseHandle(m) ? 0 : 65;
+}
+
 /* Another user must neither open nor squat on our names. */
 static int role_stranger(void)
 {
@@ -156,6 +204,8 @@ __attribute__((constructor)) static void run_role(void)
         status = role_racer();
     else if (strcmp(role, "stranger") == 0)
         status = role_stranger();
+    else if (strcmp(role, "reserve-peer") == 0)
+        status = role_reserve_peer();
     exit(status);
 }
 
@@ -342,6 +392,40 @@ START_TEST(create_close_race)
 }
 END_TEST
 
+/* A commit in one process's view is in every process's views at once: the
+ * other process reads and writes the page with no Virtual* call first, and
+ * VirtualQuery there shows it committed. */
+START_TEST(sec_reserve_commits_cross_processes)
+{
+    unique_name();
+    size_t p = page();
+    HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_RESERVE, 0, (DWORD)(4 * p), name);
+    ck_assert_ptr_nonnull(m);
+    char *view = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+    ck_assert_ptr_nonnull(view);
+    ck_assert_ptr_eq(VirtualAlloc(view, p, MEM_COMMIT, PAGE_READWRITE), view);
+    struct reserve_board *board = (struct reserve_board *)view;
+    pid_t peer = spawn("reserve-peer", 0);
+    while (!__atomic_load_n(&board->ready, __ATOMIC_ACQUIRE))
+        sleep_ms(1);
+    ck_assert_ptr_eq(VirtualAlloc(view + p, p, MEM_COMMIT, PAGE_READWRITE), view + p);
+    view[p] = 'a';
+    __atomic_store_n(&board->go, 1, __ATOMIC_RELEASE);
+    for (int tries = 0; !__atomic_load_n(&board->peer_committed, __ATOMIC_ACQUIRE) && tries < 10000; tries++)
+        sleep_ms(1);
+    ck_assert_int_eq(reap(peer), 0);
+    /* The peer's commit, used here the same way. */
+    ck_assert_int_eq(view[2 * p], 'c');
+    view[2 * p + 1] = 'd';
+    ck_assert_int_eq(view[p + 1], 'b');
+    ck_assert(shows(view + 2 * p, MEM_COMMIT, PAGE_READWRITE));
+    ck_assert(shows(view + 3 * p, MEM_RESERVE, 0));
+    ck_assert_not_readable(view + 3 * p);
+    ck_assert(UnmapViewOfFile(view));
+    ck_assert(CloseHandle(m));
+}
+END_TEST
+
 START_TEST(other_users_are_strangers)
 {
     if (geteuid() != 0)
@@ -373,6 +457,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, killed_holders_leave_nothing);
     tcase_add_test(tc, last_holder_killed_is_reclaimed);
     tcase_add_test(tc, create_close_race);
+    tcase_add_test(tc, sec_reserve_commits_cross_processes);
     tcase_add_test(tc, other_users_are_strangers);
     suite_add_tcase(suite, tc);
     return suite;

@@ -170,6 +170,15 @@ START_TEST(file_views_reach_the_file)
     ck_assert(FlushViewOfFile(view + 100, 10));
     ck_assert(!FlushViewOfFile(view + P, 2 * G));
     ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    /* fact 146: private memory has nothing to write back, which counts as
+     * success; memory that belongs to no allocation is an error. */
+    char *private_memory = VirtualAlloc(NULL, G, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    ck_assert(FlushViewOfFile(private_memory, 0));
+    ck_assert(FlushViewOfFile(private_memory + P, P));
+    ck_assert(VirtualFree(private_memory, 0, MEM_RELEASE));
+    SetLastError(0);
+    ck_assert(!FlushViewOfFile(private_memory, 0));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
     char buffer[32] = { 0 };
     DWORD got;
     ck_assert_uint_eq(SetFilePointer(file, G + 5, NULL, FILE_BEGIN), G + 5);

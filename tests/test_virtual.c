@@ -576,6 +576,18 @@ START_TEST(protect_returns_old_protection)                  /* facts 34, 35 */
     ck_assert(!VirtualProtect(a, P, PAGE_READONLY, NULL));
     ck_assert_last_error(ERROR_NOACCESS);
     ck_assert_uint_eq(query(a).Protect, PAGE_READWRITE);
+    /* Size 0 at a page boundary changes no page but reports the old value;
+     * inside a page it covers that page. */
+    old = 0;
+    ck_assert(VirtualProtect(a, 0, PAGE_READONLY, &old));
+    ck_assert_uint_eq(old, PAGE_READWRITE);
+    ck_assert_uint_eq(query(a).Protect, PAGE_READWRITE);
+    ck_assert(VirtualProtect(a + 0x10, 0, PAGE_READONLY, &old));
+    ck_assert_uint_eq(old, PAGE_READWRITE);
+    ck_assert_uint_eq(query(a).Protect, PAGE_READONLY);
+    SetLastError(0);
+    ck_assert(!VirtualProtect(a + P, 0, PAGE_READONLY, &old));
+    ck_assert_last_error(ERROR_INVALID_ADDRESS);
     ck_assert(VirtualFree(a, 0, MEM_RELEASE));
 }
 END_TEST
@@ -644,7 +656,17 @@ START_TEST(nocache_belongs_to_the_allocation)                /* facts 13, 14 */
     ck_assert(VirtualProtect(b, P, PAGE_READONLY | PAGE_NOCACHE, &old));
     ck_assert_uint_eq(old, PAGE_READWRITE);
     ck_assert_uint_eq(query(b).Protect, PAGE_READONLY);
+    /* Committing again follows the same rule as VirtualProtect. */
+    ck_assert_ptr_eq(VirtualAlloc(b, P, MEM_COMMIT, PAGE_READWRITE | PAGE_NOCACHE), b);
+    ck_assert_uint_eq(query(b).Protect, PAGE_READWRITE);
+    ck_assert_ptr_eq(VirtualAlloc(b, P, MEM_COMMIT, PAGE_READWRITE | PAGE_WRITECOMBINE), b);
+    ck_assert_uint_eq(query(b).Protect, PAGE_READWRITE);
     ck_assert(VirtualFree(b, 0, MEM_RELEASE));
+
+    char *c = VirtualAlloc(NULL, 0x2000, MEM_RESERVE, PAGE_READWRITE | PAGE_NOCACHE);
+    ck_assert_ptr_eq(VirtualAlloc(c + P, P, MEM_COMMIT, PAGE_READONLY), c + P);
+    ck_assert_uint_eq(query(c + P).Protect, PAGE_READONLY | PAGE_NOCACHE);
+    ck_assert(VirtualFree(c, 0, MEM_RELEASE));
 }
 END_TEST
 

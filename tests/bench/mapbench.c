@@ -16,12 +16,13 @@
 #define ITERATIONS 2000
 #define SIZE 0x10000
 
-static char file_path[64];
+/* Names of this run's own, so that runs in parallel do not share objects. */
+static char file_path[64], mapping_name[64], shm_name[64];
 
 static void w32_named(int n)
 {
     for (int i = 0; i < n; i++) {
-        HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, SIZE, "mapbench");
+        HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, SIZE, mapping_name);
         char *view = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
         view[0] = (char)i;
         UnmapViewOfFile(view);
@@ -32,13 +33,13 @@ static void w32_named(int n)
 static void raw_named(int n)
 {
     for (int i = 0; i < n; i++) {
-        int fd = shm_open("/mapbench-raw", O_RDWR | O_CREAT, 0600);
+        int fd = shm_open(shm_name, O_RDWR | O_CREAT, 0600);
         ftruncate(fd, SIZE);
         char *view = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         view[0] = (char)i;
         munmap(view, SIZE);
         close(fd);
-        shm_unlink("/mapbench-raw");
+        shm_unlink(shm_name);
     }
 }
 
@@ -88,6 +89,8 @@ static void compare(const char *what, void (*ours)(int), void (*raw)(int))
 int main(void)
 {
     snprintf(file_path, sizeof(file_path), "/tmp/mapbench-%d.dat", (int)getpid());
+    snprintf(mapping_name, sizeof(mapping_name), "mapbench-%d", (int)getpid());
+    snprintf(shm_name, sizeof(shm_name), "/mapbench-raw-%d", (int)getpid());
     compare("named mapping create+map+write+unmap+close", w32_named, raw_named);
     compare("file mapping open+map+write+unmap+close", w32_file, raw_file);
     unlink(file_path);
