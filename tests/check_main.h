@@ -4,7 +4,9 @@
 #define W32MEM_CHECK_MAIN_H
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static Suite *make_suite(void);
 
@@ -41,6 +43,18 @@ int main(void)
 #ifndef UNDER_VALGRIND
 #define UNDER_VALGRIND (getenv("W32MEM_UNDER_VALGRIND") != NULL)
 #endif
+
+/* This test program, for a child to run again with execl.  Under valgrind
+ * /proc/self/exe is valgrind itself, but valgrind answers readlink on it
+ * with the program. */
+static inline void test_program_path(char *path, size_t size)
+{
+    ssize_t length = UNDER_VALGRIND ? readlink("/proc/self/exe", path, size - 1) : -1;
+    if (length <= 0)
+        snprintf(path, size, "/proc/self/exe");
+    else
+        path[length] = '\0';
+}
 
 /* Around a call that is meant to touch inaccessible memory (and get the
  * Windows error for it): memcheck would report the access as an error. */

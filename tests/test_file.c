@@ -328,7 +328,9 @@ START_TEST(delete_on_close_across_processes)
             setenv("W32MEM_FILE_OPENED", number, 1);
             snprintf(number, sizeof(number), "%d", proceed[0]);
             setenv("W32MEM_FILE_PROCEED", number, 1);
-            execl("/proc/self/exe", "test_file", (char *)NULL);
+            char program[4096];
+            test_program_path(program, sizeof(program));
+            execl(program, "test_file", (char *)NULL);
             _exit(97);
         }
         char byte = 0;

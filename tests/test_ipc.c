@@ -211,21 +211,10 @@ __attribute__((constructor)) static void run_role(void)
 
 /* --- The parent ---------------------------------------------------------- */
 
-/* This program, to run again as a child.  Under valgrind /proc/self/exe is
- * valgrind itself, but valgrind answers readlink on it with the program. */
-static void program_path(char *path, size_t size)
-{
-    ssize_t length = UNDER_VALGRIND ? readlink("/proc/self/exe", path, size - 1) : -1;
-    if (length <= 0)
-        snprintf(path, size, "/proc/self/exe");
-    else
-        path[length] = '\0';
-}
-
 static pid_t spawn(const char *role, uid_t uid)
 {
     char program[4096];
-    program_path(program, sizeof(program));
+    test_program_path(program, sizeof(program));
     fflush(NULL);
     pid_t child = fork();
     if (child == 0) {
@@ -397,6 +386,11 @@ END_TEST
  * VirtualQuery there shows it committed. */
 START_TEST(sec_reserve_commits_cross_processes)
 {
+    /* The peer's first access to a page committed elsewhere faults and is
+     * retried once the fault handler has synced the commitment: memcheck
+     * reports that first access as an invalid read. */
+    if (UNDER_VALGRIND)
+        return;
     unique_name();
     size_t p = page();
     HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_RESERVE, 0, (DWORD)(4 * p), name);
