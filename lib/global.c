@@ -305,8 +305,30 @@ HLOCAL WINAPI LocalReAlloc(HLOCAL handle, SIZE_T size, UINT flags)
     return result;
 }
 
+/* The moveable copy of a fixed block, which is freed; NULL if there is no
+ * memory for it, and then the fixed block is left as it was. */
+static HGLOBAL fixed_to_moveable(HGLOBAL fixed, UINT flags)
+{
+    SIZE_T size = HeapSize(GetProcessHeap(), 0, fixed);
+    HGLOBAL moveable = GlobalAlloc(GMEM_MOVEABLE | (flags & GMEM_DISCARDABLE), size);
+    if (!moveable)
+        return NULL;
+    if (size) {
+        DWORD error = GetLastError();       /* the unlock below reports NO_ERROR */
+        memcpy(GlobalLock(moveable), fixed, size);
+        GlobalUnlock(moveable);
+        SetLastError(error);
+    }
+    HeapFree(GetProcessHeap(), 0, fixed);
+    return moveable;
+}
+
 HGLOBAL WINAPI GlobalReAlloc(HGLOBAL handle, SIZE_T size, UINT flags)
 {
+    /* Only the Global family turns fixed memory moveable; LocalReAlloc
+     * leaves it fixed (kernel32/tests/heap.c). */
+    if ((flags & GMEM_MODIFY) && (flags & GMEM_MOVEABLE) && fixed_block(handle))
+        return fixed_to_moveable(handle, flags);
     return LocalReAlloc(handle, size, flags);
 }
 

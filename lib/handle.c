@@ -199,6 +199,14 @@ unsigned long handle_count(void)
 
 BOOL WINAPI GetHandleInformation(HANDLE handle, LPDWORD flags)
 {
+    /* A pseudo handle names its object without a table entry, hence
+     * without attributes. */
+    if (handle == PSEUDO_HANDLE_PROCESS || handle == PSEUDO_HANDLE_THREAD) {
+        if (!flags)
+            return failure(ERROR_NOACCESS);
+        *flags = 0;
+        return TRUE;
+    }
     struct handle_slot *slot = slot_of(handle);
     if (!slot)
         return failure(ERROR_INVALID_HANDLE);
@@ -277,6 +285,10 @@ BOOL WINAPI DuplicateHandle(HANDLE source_process, HANDLE source, HANDLE target_
 {
     if (!process_handle_is_current(source_process) || !process_handle_is_current(target_process))
         return FALSE;
+    /* Once both processes are known, NT clears the output: a call that
+     * fails from here on leaves NULL there. */
+    if (target)
+        *target = NULL;
 
     struct object *object;
     ACCESS_MASK access;

@@ -24,8 +24,10 @@ static pthread_mutex_t heaps_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct heap *heaps_first, *heaps_last;
 static unsigned heaps_count;
 static struct heap *process_heap;
+static uint64_t last_heap_id;
 static pthread_once_t process_heap_once = PTHREAD_ONCE_INIT;
 static BOOL terminate_on_corruption;
+static DWORD global_heap_flags;     /* what W32MEM_GLOBALFLAG turns on for every heap */
 
 /* Every heap's lock and front end are taken for fork() (see fork.h); the
  * child gets fresh recursive locks, since the forking thread has a new id
@@ -55,8 +57,10 @@ void heaps_fork_child(void)
     pthread_mutexattr_t attributes;
     pthread_mutexattr_init(&attributes);
     pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_RECURSIVE);
+    lfh_fork_child(NULL);
     for (struct heap *heap = heaps_first; heap; heap = heap->list_next) {
         lfh_unlock_all(heap);
+        lfh_fork_child(heap);
         pthread_mutex_init(&heap->lock, &attributes);
     }
     pthread_mutexattr_destroy(&attributes);
@@ -92,12 +96,19 @@ struct heap *heap_from_handle(HANDLE handle)
     return heap == (struct heap *)base && heap->magic == HEAP_MAGIC ? heap : NULL;
 }
 
+#ifdef W32MEM_COVERAGE
+void __gcov_dump(void);
+#endif
+
 void heap_corruption_found(const void *data)
 {
     if (!__atomic_load_n(&terminate_on_corruption, __ATOMIC_RELAXED))
         return;
     fprintf(stderr, "w32mem: heap corruption detected at %p; terminating (HeapEnableTerminationOnCorruption)\n",
             data);
+#ifdef W32MEM_COVERAGE
+    __gcov_dump();      /* abort() ends the process before gcov writes its counts */
+#endif
     abort();
 }
 
@@ -178,7 +189,8 @@ static struct heap *heap_create(DWORD options, SIZE_T initial, SIZE_T maximum)
     struct heap *heap = (struct heap *)segment->base;
     memset(heap, 0, sizeof(*heap));
     heap->magic = HEAP_MAGIC;
-    heap->flags = (options & HEAP_CREATE_OPTIONS) | (growable ? HEAP_GROWABLE : 0);
+    heap->id = __atomic_add_fetch(&last_heap_id, 1, __ATOMIC_RELAXED);
+    heap->flags = (options & HEAP_CREATE_OPTIONS) | global_heap_flags | (growable ? HEAP_GROWABLE : 0);
     heap->protect = protect;
     heap->next_segment_size = HEAP_FIRST_GROW;
     pthread_mutexattr_t attributes;
@@ -192,11 +204,36 @@ static struct heap *heap_create(DWORD options, SIZE_T initial, SIZE_T maximum)
     return heap;
 }
 
+/* Windows' global flags (NtGlobalFlag, set with gflags or the registry) turn
+ * heap checks on for every heap of a process, the process heap included.
+ * The environment variable W32MEM_GLOBALFLAG stands in for them: a number
+ * (0x for hex) of the same bits. */
+#define FLG_HEAP_ENABLE_TAIL_CHECK   0x10
+#define FLG_HEAP_ENABLE_FREE_CHECK   0x20
+#define FLG_HEAP_VALIDATE_PARAMETERS 0x40
+#define FLG_HEAP_VALIDATE_ALL        0x80
+
+static DWORD heap_flags_from_global_flag(unsigned long flag)
+{
+    DWORD flags = 0;
+    if (flag & FLG_HEAP_ENABLE_TAIL_CHECK)
+        flags |= HEAP_TAIL_CHECKING_ENABLED;
+    if (flag & FLG_HEAP_ENABLE_FREE_CHECK)
+        flags |= HEAP_FREE_CHECKING_ENABLED;
+    if (flag & (FLG_HEAP_VALIDATE_PARAMETERS | FLG_HEAP_VALIDATE_ALL))
+        flags |= HEAP_DEBUG_FLAGS;      /* as Windows does */
+    return flags;
+}
+
 static void create_process_heap(void)
 {
+    const char *global_flag = getenv("W32MEM_GLOBALFLAG");
+    if (global_flag)
+        global_heap_flags = heap_flags_from_global_flag(strtoul(global_flag, NULL, 0));
     struct heap *heap = heap_create(0, 0, 0);
     if (!heap)
         return;
+    heap->process = true;
     pthread_mutex_lock(&heaps_lock);
     heap->list_next = heaps_first;
     if (heaps_first)
@@ -302,11 +339,11 @@ static void *heap_alloc(struct heap *heap, DWORD flags, size_t size)
         data = lfh_alloc(heap, bin, size, flags);
     } else if (size < HEAP_LARGE_THRESHOLD) {
         heap_enter(heap, flags);
-        if (bin >= 0 && lfh_eligible(heap) && lfh_try_activate(heap, bin))
-            data = lfh_alloc(heap, bin, size, flags);
-        else
-            data = backend_alloc(heap, size);
+        bool activated = bin >= 0 && lfh_eligible(heap) && lfh_try_activate(heap, bin);
+        data = activated ? NULL : backend_alloc(heap, size);
         heap_leave(heap, flags);
+        if (activated)
+            data = lfh_alloc(heap, bin, size, flags);
     } else {
         /* Fixed-size heaps have no large blocks. */
         if (!(heap->flags & HEAP_GROWABLE))
@@ -316,32 +353,70 @@ static void *heap_alloc(struct heap *heap, DWORD flags, size_t size)
         heap_leave(heap, flags);
         return data;            /* zeroed there when asked */
     }
-    /* Zero up to the next 8-byte boundary, as Windows does. */
+    /* Zero up to the next 8-byte boundary, as Windows does, but for the
+     * tail check's bytes. */
     if (data && (flags & HEAP_ZERO_MEMORY))
-        memset(data, 0, (size + 7) & ~(size_t)7);
+        memset(data, 0, heap->flags & HEAP_TAIL_CHECKING_ENABLED ? size : (size + 7) & ~(size_t)7);
     return data;
 }
 
-LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
+/* The heap of a handle, or NULL, and this thread's front-end cache of it,
+ * or NULL: for the process heap, the handle malloc passes every time, two
+ * loads and no call. */
+static inline struct heap *find_heap_and_cache(HANDLE handle, struct lfh_cache **cache)
 {
+    struct heap *known = __atomic_load_n(&process_heap, __ATOMIC_RELAXED);
+    if (__builtin_expect(handle == known && known, 1)) {
+        *cache = lfh_process_cache;
+        return known;
+    }
     struct heap *heap = heap_from_handle(handle);
+    *cache = heap ? lfh_my_cache(heap) : NULL;
+    return heap;
+}
+
+/* HeapAlloc but for the front end's common case, kept out of line so that
+ * the common case needs no stack frame. */
+static __attribute__((noinline)) void *alloc_slow(struct heap *heap, DWORD flags, SIZE_T size)
+{
     if (!heap) {
         SetLastError(ERROR_INVALID_HANDLE);
         return NULL;
     }
-    flags |= heap->flags & HEAP_CALL_FLAGS;
     void *data = heap_alloc(heap, flags, size);
     return data ? data : out_of_memory(flags);
 }
 
-BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
+LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
 {
-    if (!data)
-        return TRUE;
-    struct heap *heap = heap_from_handle(handle);
+    struct lfh_cache *cache;
+    struct heap *heap = find_heap_and_cache(handle, &cache);
+    if (!heap)
+        return alloc_slow(NULL, flags, size);
+    /* The front end's common case: a slot from this thread's cache (an
+     * unserialized heap has no front end; a bin that is not switched on
+     * has no groups, so the cache has no slot of it). */
+    if (cache && size <= LFH_MAX_SIZE && !(flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY))) {
+        int bin = lfh_bin(size);
+        if (lfh_enter(heap, cache)) {
+            void *data = lfh_take_slot(cache, bin, size);
+            lfh_leave(cache);
+            if (data)
+                return data;
+        }
+    }
+    return alloc_slow(heap, flags | (heap->flags & HEAP_CALL_FLAGS), size);
+}
+
+/* HeapFree but for the front end's common case; group is the slot data is
+ * when not NULL. */
+static __attribute__((noinline)) BOOL free_slow(struct heap *heap, DWORD flags, void *data,
+                                                struct lfh_group *group, unsigned index)
+{
     if (!heap)
         return failure(ERROR_INVALID_HANDLE);
-    flags |= heap->flags & HEAP_CALL_FLAGS;
+    if (group)
+        return lfh_free(heap, group, index, flags) ? TRUE : failure(ERROR_INVALID_PARAMETER);
     struct located where = heap_locate(heap, data);
     switch (where.kind) {
     case SLOT_BLOCK:
@@ -372,6 +447,28 @@ BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
         break;
     }
     return failure(ERROR_INVALID_PARAMETER);
+}
+
+BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
+{
+    if (!data)
+        return TRUE;
+    struct lfh_cache *cache;
+    struct heap *heap = find_heap_and_cache(handle, &cache);
+    if (!heap)
+        return free_slow(NULL, flags, data, NULL, 0);
+    unsigned index = 0;
+    struct lfh_group *group = lfh_find_slot(heap, data, &index);
+    /* (An unserialized heap has no slots.) */
+    if (group && !(flags & HEAP_NO_SERIALIZE)) {
+        /* The common case: a slot, freed without a lock. */
+        if (cache && lfh_enter(heap, cache)) {
+            bool freed = group->owner == cache ? lfh_free_owned(cache, group, index) : lfh_free_remote(group, index);
+            lfh_leave(cache);
+            return freed ? TRUE : failure(ERROR_INVALID_PARAMETER);
+        }
+    }
+    return free_slow(heap, flags | (heap->flags & HEAP_CALL_FLAGS), data, group, index);
 }
 
 /* Moves a block that cannot be resized in place. */
@@ -426,11 +523,10 @@ static void *realloc_located(struct heap *heap, DWORD flags, const struct locate
         if (!large_is_live(heap, where->large))
             break;
         old_size = where->large->size;
-        if ((size >= HEAP_LARGE_THRESHOLD || (flags & HEAP_REALLOC_IN_PLACE_ONLY)) &&
-            large_resize(where->large, size)) {
-            if ((flags & HEAP_ZERO_MEMORY) && size > old_size)
-                memset((char *)data + old_size, 0, size - old_size);
-            return data;
+        if (size >= HEAP_LARGE_THRESHOLD || (flags & HEAP_REALLOC_IN_PLACE_ONLY)) {
+            void *resized = large_realloc(heap, where->large, size, flags);
+            if (resized || size >= HEAP_LARGE_THRESHOLD)
+                return resized;
         }
         return move_block(heap, flags, data, old_size, size);
     }
@@ -548,6 +644,7 @@ SIZE_T WINAPI HeapCompact(HANDLE handle, DWORD flags)
         lfh_lock_all(heap);
     lfh_release_empty_groups(heap);
     size_t largest = backend_compact(heap);
+    backend_purge(heap, true);
     if (!(flags & HEAP_NO_SERIALIZE) && heap->hold_depth == 0)
         lfh_unlock_all(heap);
     heap_leave(heap, flags);

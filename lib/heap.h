@@ -15,9 +15,9 @@
  *
  * Small sizes whose bin has seen enough allocations switch to the
  * low-fragmentation front end (lfh): groups of equal slots carved out of one
- * ordinary block, allocated and freed with atomic bit operations from
- * per-thread affinity slots, so that the common HeapAlloc/HeapFree takes no
- * shared lock and a free from another thread never takes the owner's lock. */
+ * ordinary block, each owned by one thread's cache, so that the common
+ * HeapAlloc/HeapFree takes no lock and no atomic read-modify-write, and a
+ * free from another thread is one atomic OR that never takes a lock. */
 #ifndef W32MEM_HEAP_H
 #define W32MEM_HEAP_H
 
@@ -49,6 +49,7 @@
 #define HEAP_COMMIT_STEP      ((size_t)0x10000)
 #define HEAP_LARGE_HEADER     64u           /* large data is 64 mod 128 aligned */
 #define HEAP_LARGE_REGION     64            /* HeapWalk's iRegionIndex for large blocks */
+#define HEAP_TAIL_CHECK       16u           /* bytes of 0xAB, at least, after a block with tail checking */
 
 #define HEAP_MAGIC            0x48656170u   /* "Heap" */
 #define HEAP_DEAD             0x44656164u
@@ -61,6 +62,9 @@ enum block_type { BLOCK_BUSY = 0xB5, BLOCK_FREE = 0xF7, BLOCK_SLOT = 0x5C };
 
 #define BLOCK_FLAG_PREV_FREE  0x01          /* the block before this one is free */
 #define BLOCK_FLAG_GROUP      0x02          /* a busy block that holds an lfh group */
+#define BLOCK_FLAG_PURGED     0x04          /* a free block whose inner pages were given back */
+#define BLOCK_AGE_SHIFT       4             /* bits 4-5: purge passes a free block has seen */
+#define BLOCK_AGE_MASK        0x30
 
 struct block {
     uint32_t size;      /* ordinary: whole block in bytes; slot: offset from its group */
@@ -129,8 +133,8 @@ struct large_block {            /* at the base of its own allocation */
     DWORD protect;
     struct heap *heap;
     size_t size;                /* requested */
-    size_t committed;           /* from the allocation base */
-    size_t reserved;
+    size_t dirty;               /* data bytes that may not be zero: the most any user had */
+    size_t reserved;            /* the whole allocation: granules, all committed */
     struct large_block *next, *prev;
     uint64_t unused;
 };
@@ -144,34 +148,49 @@ static inline void *large_data(struct large_block *large)
 
 #define LFH_MAX_SIZE        16368u      /* largest request the front end serves */
 #define LFH_BINS            51
-#define LFH_AFFINITIES      16
 #define LFH_GROUP_SLOTS     64
 #define LFH_ACTIVATION      0x11        /* a bin switches on after this many allocations */
 #define LFH_GROUP_HEADER    64u
 
+struct lfh_cache;
+
+/* A slot is free when its bit is set in local_free or remote_free.  Only the
+ * owning cache's thread changes local_free (plain loads and stores, atomic
+ * only so that HeapWalk may read it); any other thread frees with one atomic
+ * OR into remote_free, which the owner takes over in bulk. */
 struct lfh_group {              /* at the start of a busy ordinary block's data */
-    uint64_t free_bits;         /* atomic; bit i set: slot i is free */
+    uint64_t local_free;
+    uint64_t remote_free;       /* atomic */
     uint32_t magic;
     uint16_t bin;
     uint16_t count;
     uint32_t stride;
-    BOOL listed;                /* on its bin's partial list */
+    uint8_t listed;             /* owner only: on the owner's available list */
+    struct lfh_cache *owner;    /* fixed for the group's life */
+    struct lfh_group *next_available;   /* owner only */
+    struct lfh_group *next_pending;     /* on the owner's pending stack */
+};
+
+_Static_assert(sizeof(struct lfh_group) <= LFH_GROUP_HEADER - HEAP_BLOCK_HEADER,
+               "a group's header ends where its first slot's begins");
+
+/* One thread's front end on one heap. */
+struct lfh_cache {
+    int in_flight;              /* atomic: the thread is inside a lock-free operation */
+    uintptr_t thread;           /* atomic: the owning thread's token; 0 once it has exited */
     struct heap *heap;
-    struct lfh_group *next_partial;
-    struct lfh_group *next, *prev;  /* every group of the heap */
-    uint64_t unused;
+    uint64_t heap_id;           /* atomic; 0 once the heap is destroyed */
+    struct lfh_group *pending;  /* atomic: groups that got remote frees since drained */
+    struct lfh_cache *next;     /* every cache of the heap */
+    struct lfh_group *available[LFH_BINS];  /* groups with local free slots, per bin */
 };
 
-struct lfh_affinity {
-    int busy;                   /* atomic: a thread is inside the front end here */
-    struct lfh_group *active[LFH_BINS];     /* atomic pointers */
-} __attribute__((aligned(64)));
-
-struct lfh {
-    struct lfh_affinity affinity[LFH_AFFINITIES];
-    struct lfh_group *partial[LFH_BINS];    /* groups that may have free slots */
-    struct lfh_group *groups;
-};
+/* Bit i set: slot i is free (read without the owner's help). */
+static inline uint64_t lfh_free_slots(const struct lfh_group *group)
+{
+    return __atomic_load_n(&group->local_free, __ATOMIC_RELAXED) |
+           __atomic_load_n(&group->remote_free, __ATOMIC_ACQUIRE);
+}
 
 static inline void *slot_data(struct lfh_group *group, unsigned index)
 {
@@ -185,6 +204,10 @@ static inline void *slot_data(struct lfh_group *group, unsigned index)
 struct heap {
     uint32_t magic;
     DWORD flags;                /* HeapCreate options, plus HEAP_GROWABLE */
+    uint64_t id;                /* unique among all heaps ever created */
+    bool process;               /* GetProcessHeap's */
+    int lfh_locked;             /* atomic: HeapLock or HeapCompact excludes the front end */
+    bool lfh_serialized;        /* no membarrier: lfh_locked stays set */
     DWORD protect;              /* of its segments and large blocks */
     pthread_mutex_t lock;       /* recursive; the heap's critical section */
     unsigned hold_depth;        /* HeapLock nesting of the lock's owner */
@@ -192,8 +215,14 @@ struct heap {
     struct segment *segments, *last_segment;
     size_t next_segment_size;
     struct large_block *large;
-    struct lfh *lfh;            /* atomic; NULL until a bin switches on */
+    struct lfh_cache *caches;   /* the front end's per-thread caches */
     struct heap *list_next, *list_prev;     /* GetProcessHeaps order */
+    size_t freed_since_purge;   /* back-end bytes freed since the last purge pass */
+    /* The front-end slot HeapWalk returned last, so that the next step
+     * need not find its group again (heap_walk.c). */
+    uintptr_t walk_slot;
+    struct lfh_group *walk_group;
+    unsigned walk_index;
     uint8_t bin_active[LFH_BINS];           /* atomic */
     uint16_t bin_allocations[LFH_BINS];
     uint64_t nonempty[(FREE_LISTS + 63) / 64];
@@ -207,9 +236,23 @@ _Static_assert(sizeof(struct heap) <= HEAP_HEADER_SIZE, "the heap structure fits
 #define HEAP_DEBUG_FLAGS (HEAP_TAIL_CHECKING_ENABLED | HEAP_FREE_CHECKING_ENABLED)
 
 /* heap_map.c: the process-wide granule map.  Values are a struct segment *,
- * or a struct large_block * with bit 0 set. */
+ * or a struct large_block * with bit 0 set.  47 bits of user address space
+ * hold 2^31 granules: a static top level points at leaves of 2^16 entries. */
+#define HEAP_MAP_ADDRESS_BITS 47
+#define HEAP_MAP_LEAF_BITS    16
+#define HEAP_MAP_TOP_BITS     (HEAP_MAP_ADDRESS_BITS - HEAP_GRANULE_SHIFT - HEAP_MAP_LEAF_BITS)
+extern uintptr_t *heap_map_top[(size_t)1 << HEAP_MAP_TOP_BITS];
 bool heap_map_set(uintptr_t base, size_t size, uintptr_t value);
-uintptr_t heap_map_get(uintptr_t address);
+bool heap_map_prepare(uintptr_t base, size_t size);
+
+static inline uintptr_t heap_map_get(uintptr_t address)
+{
+    if (address >> HEAP_MAP_ADDRESS_BITS)
+        return 0;
+    uintptr_t granule = address >> HEAP_GRANULE_SHIFT;
+    uintptr_t *leaf = __atomic_load_n(&heap_map_top[granule >> HEAP_MAP_LEAF_BITS], __ATOMIC_ACQUIRE);
+    return leaf ? __atomic_load_n(&leaf[granule & ((1u << HEAP_MAP_LEAF_BITS) - 1)], __ATOMIC_ACQUIRE) : 0;
+}
 
 static inline struct segment *segment_at(uintptr_t address)
 {
@@ -251,25 +294,35 @@ void backend_free(struct heap *heap, struct segment *segment, struct block *bloc
 /* Resizes in place; FALSE when the block cannot hold size there. */
 bool backend_resize(struct heap *heap, struct segment *segment, struct block *block, size_t size);
 size_t backend_compact(struct heap *heap);
+/* Gives the pages inside big free blocks back to the system: those a pass
+ * already saw free (aged) within a budget, or with everything all of them. */
+void backend_purge(struct heap *heap, bool everything);
 /* The live ordinary block whose data is at data, or NULL.  Checks the busy
  * bitmap first and the header after, so it also spots a smashed header. */
 struct block *backend_block(const struct segment *segment, uintptr_t data, bool *corrupt);
 size_t backend_block_usable(const struct block *block);
+/* With tail checking, whether the bytes after the block's data are intact. */
+bool backend_tail_intact(const struct heap *heap, const struct block *block);
 bool backend_validate_segment(const struct segment *segment, size_t *free_blocks);
 size_t backend_free_list_length(const struct heap *heap, size_t limit);
 
-/* heap_lfh.c: the front end. */
-int lfh_bin(size_t size);
+/* heap_lfh.c: the front end; its common paths are inline below. */
 bool lfh_try_activate(struct heap *heap, int bin);
+/* The caller holds no heap lock. */
 void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags);
-/* The group and slot index of a slot pointer, or NULL. */
-struct lfh_group *lfh_slot_group(const struct segment *segment, uintptr_t data, unsigned *index);
 BOOL lfh_free(struct heap *heap, struct lfh_group *group, unsigned index, DWORD flags);
+/* In flight or holding the heap: a free from a thread whose cache does not
+ * own the group; FALSE when the slot is already free. */
+bool lfh_free_remote(struct lfh_group *group, unsigned index);
 bool lfh_slot_busy(const struct lfh_group *group, unsigned index);
 size_t lfh_slot_size(struct lfh_group *group, unsigned index);
 void lfh_set_slot_size(struct lfh_group *group, unsigned index, size_t size);
+/* With the heap held: waits until no thread is inside the front end and
+ * keeps every thread out until lfh_unlock_all. */
 void lfh_lock_all(struct heap *heap);
 void lfh_unlock_all(struct heap *heap);
+/* In a child after fork: the caches of the threads that did not survive. */
+void lfh_fork_child(struct heap *heap);
 size_t lfh_release_empty_groups(struct heap *heap);
 void lfh_destroy(struct heap *heap);
 bool lfh_validate_group(struct lfh_group *group);
@@ -277,10 +330,156 @@ bool lfh_validate_group(struct lfh_group *group);
 /* heap_large.c: large blocks; the caller holds the heap. */
 void *large_alloc(struct heap *heap, size_t size, DWORD flags);
 void large_free(struct heap *heap, struct large_block *large);
-bool large_resize(struct large_block *large, size_t size);
+/* The block's data after resizing it (it may move), or NULL with the block
+ * intact; zeroes the growth with HEAP_ZERO_MEMORY. */
+void *large_realloc(struct heap *heap, struct large_block *large, size_t size, DWORD flags);
 void large_trim_cache(void);
 
 /* heap_walk.c */
 bool heap_validate_all(struct heap *heap);
+
+/* ---- the front end's common paths ---------------------------------------- */
+
+#define LFH_TABLE_SIZES 1024
+extern const uint8_t lfh_small_bins[(LFH_TABLE_SIZES + 23) / 16 + 1];
+
+static inline int lfh_bin(size_t size)
+{
+    if (size <= LFH_TABLE_SIZES)
+        return lfh_small_bins[(size + 23) / 16];
+    size_t stride = block_size_for(size);
+    if (stride <= 512)
+        return (int)(stride / HEAP_ALIGN) - 2;
+    unsigned log = 63 - (unsigned)__builtin_clzll(stride - 1);
+    return 31 + (int)(log - 9) * 4 + (int)(((stride - 1) - ((size_t)1 << log)) >> (log - 2));
+}
+
+/* offset / stride == offset * lfh_reciprocals[bin] >> 32 within a group. */
+extern const uint32_t lfh_reciprocals[LFH_BINS];
+
+/* The group and slot index of a slot pointer of the segment, or NULL.  Trusts
+ * nothing the caller could have written: the group's block must be busy in
+ * the segment's bitmap. */
+static inline struct lfh_group *lfh_slot_group(const struct segment *segment, uintptr_t data, unsigned *index)
+{
+    uintptr_t first = segment->first_block;
+    if (data % HEAP_ALIGN || data < first + LFH_GROUP_HEADER + HEAP_BLOCK_HEADER || data >= blocks_end(segment))
+        return NULL;
+    const struct block *header = block_of((void *)data);
+    if (header->type != BLOCK_SLOT || header->size > (uintptr_t)header - first)
+        return NULL;
+    uintptr_t start = (uintptr_t)header - header->size;
+    if (start % HEAP_ALIGN || !busy_bit(segment, start))
+        return NULL;
+    const struct block *block = block_of((void *)start);
+    if (block->type != BLOCK_BUSY || !(__atomic_load_n(&block->flags, __ATOMIC_RELAXED) & BLOCK_FLAG_GROUP))
+        return NULL;
+    struct lfh_group *group = (struct lfh_group *)start;
+    if (group->magic != GROUP_MAGIC || group->bin >= LFH_BINS)
+        return NULL;
+    uint32_t offset = (uint32_t)(data - start - LFH_GROUP_HEADER);
+    unsigned slot = (unsigned)(((uint64_t)offset * lfh_reciprocals[group->bin]) >> 32);
+    if (slot >= group->count || slot * group->stride != offset)
+        return NULL;
+    *index = slot;
+    return group;
+}
+
+/* The slot of the heap that data is, or NULL. */
+static inline struct lfh_group *lfh_find_slot(const struct heap *heap, const void *data, unsigned *index)
+{
+    uintptr_t value = heap_map_get((uintptr_t)data);
+    if (!value || (value & 1))
+        return NULL;
+    const struct segment *segment = (const struct segment *)value;
+    if (__atomic_load_n(&segment->heap, __ATOMIC_ACQUIRE) != heap)
+        return NULL;
+    return lfh_slot_group(segment, (uintptr_t)data, index);
+}
+
+struct lfh_cache_ref {
+    const struct heap *heap;
+    uint64_t heap_id;           /* a heap at the same address later is another heap */
+    struct lfh_cache *cache;
+};
+
+#define LFH_THREAD_CACHES 8     /* heaps a thread keeps a cache for at once */
+extern __thread struct lfh_cache_ref lfh_thread_caches[LFH_THREAD_CACHES] __attribute__((tls_model("initial-exec")));
+/* The process heap's (never destroyed, so no id to check), or NULL. */
+extern __thread struct lfh_cache *lfh_process_cache __attribute__((tls_model("initial-exec")));
+
+static inline struct lfh_cache_ref *lfh_ref_of(const struct heap *heap)
+{
+    return &lfh_thread_caches[((uintptr_t)heap >> HEAP_GRANULE_SHIFT) % LFH_THREAD_CACHES];
+}
+
+/* This thread's cache of the heap, or NULL if it has none yet. */
+static inline struct lfh_cache *lfh_my_cache(const struct heap *heap)
+{
+    struct lfh_cache_ref *ref = lfh_ref_of(heap);
+    return ref->heap == heap && ref->heap_id == heap->id ? ref->cache : NULL;
+}
+
+/* Marks the cache in flight; FALSE (and not in flight) when HeapLock or
+ * HeapCompact holds the heap, and the caller must take the heap lock. */
+static inline bool lfh_enter(const struct heap *heap, struct lfh_cache *cache)
+{
+    __atomic_store_n(&cache->in_flight, 1, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);        /* the locker's membarrier orders it */
+    if (__builtin_expect(!__atomic_load_n(&heap->lfh_locked, __ATOMIC_ACQUIRE), 1))
+        return true;
+    __atomic_store_n(&cache->in_flight, 0, __ATOMIC_RELEASE);
+    return false;
+}
+
+static inline void lfh_leave(struct lfh_cache *cache)
+{
+    __atomic_store_n(&cache->in_flight, 0, __ATOMIC_RELEASE);
+}
+
+static inline void lfh_set_slot_tail(struct lfh_group *group, unsigned index, size_t size)
+{
+    struct block *header = block_of(slot_data(group, index));
+    __atomic_store_n(&header->tail, (uint16_t)(group->stride - HEAP_BLOCK_HEADER - size), __ATOMIC_RELAXED);
+}
+
+static inline void lfh_make_available(struct lfh_cache *cache, struct lfh_group *group)
+{
+    group->listed = 1;
+    group->next_available = cache->available[group->bin];
+    cache->available[group->bin] = group;
+}
+
+/* With the cache in flight or the heap held: a slot of the bin from the
+ * cache's available groups, or NULL. */
+static inline void *lfh_take_slot(struct lfh_cache *cache, int bin, size_t size)
+{
+    struct lfh_group *group = cache->available[bin];
+    if (__builtin_expect(!group, 0))
+        return NULL;
+    uint64_t bits = group->local_free;
+    unsigned index = (unsigned)__builtin_ctzll(bits);
+    bits &= bits - 1;
+    __atomic_store_n(&group->local_free, bits, __ATOMIC_RELAXED);
+    if (!bits) {
+        cache->available[bin] = group->next_available;
+        group->listed = 0;
+    }
+    lfh_set_slot_tail(group, index, size);
+    return slot_data(group, index);
+}
+
+/* With the cache in flight or the heap held: frees a slot of a group the
+ * cache owns; FALSE when it is already free. */
+static inline bool lfh_free_owned(struct lfh_cache *cache, struct lfh_group *group, unsigned index)
+{
+    uint64_t bit = (uint64_t)1 << index, local = group->local_free;
+    if ((local | __atomic_load_n(&group->remote_free, __ATOMIC_RELAXED)) & bit)
+        return false;
+    __atomic_store_n(&group->local_free, local | bit, __ATOMIC_RELAXED);
+    if (!group->listed)
+        lfh_make_available(cache, group);
+    return true;
+}
 
 #endif

@@ -3,96 +3,164 @@
  * with a 64-byte header that puts the data at 64 mod 128 (Windows aligns
  * large blocks to 8 * sizeof(void *)).
  *
- * Freed large allocations wait in a small process-wide cache, still
- * committed, for a request of about their size: a program that frees and
- * allocates big buffers in a loop then makes no system calls.  While cached
- * they belong to no heap and the map does not know them. */
+ * An allocation is whole granules, all committed: one kernel mapping that
+ * mremap can grow, shrink or move without copying a byte, so HeapReAlloc of
+ * a large block costs one system call whatever its size.
+ *
+ * Freed allocations wait in a small process-wide cache, still committed,
+ * for a request they can serve (up to LARGE_CACHE_FIT times smaller): a
+ * program that frees and allocates big buffers in a loop then makes no
+ * system calls.  While cached they belong to no heap and the granule map
+ * does not know them.  Each remembers how much of it any user was given
+ * (dirty), so HEAP_ZERO_MEMORY clears only that much: pages nobody was
+ * given still read as zero. */
 #include "config.h"
 
 #include <string.h>
 
 #include "fork.h"
 #include "heap.h"
+#include "region.h"
 
-#define LARGE_CACHE_COUNT 16
-#define LARGE_CACHE_BYTES ((size_t)64 << 20)
+#define LARGE_CACHE_SLOTS 32
+#define LARGE_CACHE_BYTES ((size_t)192 << 20)
+#define LARGE_CACHE_FIT   4
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(large_cache, cache_lock)
-static struct large_block *large_cache;
-static size_t cache_count, cache_bytes;
+/* Oldest first: eviction takes from the front.  The sizes sit apart from
+ * the blocks so that a search reads one array, not a page of each. */
+static struct large_block *large_cache[LARGE_CACHE_SLOTS];
+static size_t cache_sizes[LARGE_CACHE_SLOTS];
+/* Blocks the kernel would not unmap (it would have to split a mapping at
+ * vm.max_map_count): never handed out, tried again by the next trim. */
+static struct large_block *unreleased;
+static unsigned cache_count;
+static size_t cache_bytes;
 
+static size_t allocation_size(size_t size)
+{
+    return (size + HEAP_LARGE_HEADER + HEAP_GRANULE - 1) & ~(HEAP_GRANULE - 1);
+}
+
+static void cache_remove(unsigned index)
+{
+    cache_bytes -= cache_sizes[index];
+    for (unsigned i = index + 1; i < cache_count; i++) {
+        large_cache[i - 1] = large_cache[i];
+        cache_sizes[i - 1] = cache_sizes[i];
+    }
+    cache_count--;
+}
+
+/* The smallest cached allocation that holds need bytes and is not too big. */
 static struct large_block *cached_large(size_t need)
 {
     pthread_mutex_lock(&cache_lock);
-    struct large_block **best = NULL;
-    for (struct large_block **link = &large_cache; *link; link = &(*link)->next)
-        if ((*link)->reserved >= need && (*link)->reserved <= 2 * need &&
-            (*link)->protect == PAGE_READWRITE && (*link)->committed == (*link)->reserved &&
-            (!best || (*link)->reserved < (*best)->reserved))
-            best = link;
+    int best = -1;
+    for (unsigned i = 0; i < cache_count; i++) {
+        size_t reserved = cache_sizes[i];
+        if (reserved >= need && reserved / LARGE_CACHE_FIT <= need && (best < 0 || reserved < cache_sizes[best]))
+            best = (int)i;
+    }
     struct large_block *found = NULL;
-    if (best) {
-        found = *best;
-        *best = found->next;
-        cache_count--;
-        cache_bytes -= found->reserved;
+    if (best >= 0) {
+        found = large_cache[best];
+        cache_remove((unsigned)best);
     }
     pthread_mutex_unlock(&cache_lock);
     return found;
+}
+
+static bool cacheable(const struct heap *heap, const struct large_block *large)
+{
+    /* Debug heaps promise zeroes past every large block's end: fresh ones. */
+    return large->protect == PAGE_READWRITE && !(heap->flags & HEAP_DEBUG_FLAGS) &&
+           large->reserved <= LARGE_CACHE_BYTES / 4;
+}
+
+/* Keeps a freed allocation, evicting the oldest to make room; returns the
+ * ones that must go back to the system, linked through next. */
+static struct large_block *cache_insert(struct large_block *large)
+{
+    struct large_block *evicted = NULL;
+    pthread_mutex_lock(&cache_lock);
+    while (cache_count == LARGE_CACHE_SLOTS || cache_bytes + large->reserved > LARGE_CACHE_BYTES) {
+        struct large_block *oldest = large_cache[0];
+        cache_remove(0);
+        oldest->next = evicted;
+        evicted = oldest;
+    }
+    cache_sizes[cache_count] = large->reserved;
+    large_cache[cache_count++] = large;
+    cache_bytes += large->reserved;
+    pthread_mutex_unlock(&cache_lock);
+    return evicted;
+}
+
+static void release(struct large_block *large)
+{
+    if (VirtualFree(large, 0, MEM_RELEASE))
+        return;
+    pthread_mutex_lock(&cache_lock);
+    large->next = unreleased;
+    unreleased = large;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+static void release_all(struct large_block *large)
+{
+    while (large) {
+        struct large_block *next = large->next;
+        release(large);
+        large = next;
+    }
+}
+
+static void link_block(struct heap *heap, struct large_block *large)
+{
+    large->prev = NULL;
+    large->next = heap->large;
+    if (large->next)
+        large->next->prev = large;
+    heap->large = large;
 }
 
 void *large_alloc(struct heap *heap, size_t size, DWORD flags)
 {
     if (size > (size_t)0x7FFFFFFF0000)
         return NULL;            /* more than the address space */
-    size_t need = (size + HEAP_LARGE_HEADER + HEAP_PAGE - 1) & ~(size_t)(HEAP_PAGE - 1);
+    size_t need = allocation_size(size);
     DWORD protect = heap->protect;
-    struct large_block *large = protect == PAGE_READWRITE ? cached_large(need) : NULL;
+    bool debug = heap->flags & HEAP_DEBUG_FLAGS;
+    struct large_block *large = protect == PAGE_READWRITE && !debug ? cached_large(need) : NULL;
     if (large) {
         if (flags & HEAP_ZERO_MEMORY)
-            memset(large_data(large), 0, size);
+            memset(large_data(large), 0, size < large->dirty ? size : large->dirty);
     } else {
         /* Fresh pages read as zero: HEAP_ZERO_MEMORY costs nothing here. */
         large = VirtualAlloc(NULL, need, MEM_RESERVE | MEM_COMMIT, protect);
         if (!large)
             return NULL;
-        large->reserved = large->committed = need;
+        large->reserved = need;
         large->protect = protect;
+        large->dirty = 0;
     }
     if (!heap_map_set((uintptr_t)large, large->reserved, (uintptr_t)large | 1)) {
         heap_map_set((uintptr_t)large, large->reserved, 0);
-        VirtualFree(large, 0, MEM_RELEASE);
+        release(large);
         return NULL;
     }
     large->magic = LARGE_MAGIC;
     large->heap = heap;
     large->size = size;
-    large->prev = NULL;
-    large->next = heap->large;
-    if (large->next)
-        large->next->prev = large;
-    heap->large = large;
+    if (size > large->dirty)
+        large->dirty = size;
+    link_block(heap, large);
     return large_data(large);
 }
 
-/* Gives a freed block back to the system.  One the kernel will not unmap
- * (it would have to split a mapping at vm.max_map_count) goes into the
- * cache, for the next trim to try again; only a whole read-write one is
- * ever handed out from there. */
-static void large_unmap(struct large_block *large)
-{
-    if (VirtualFree(large, 0, MEM_RELEASE))
-        return;
-    pthread_mutex_lock(&cache_lock);
-    large->next = large_cache;
-    large_cache = large;
-    cache_count++;
-    cache_bytes += large->reserved;
-    pthread_mutex_unlock(&cache_lock);
-}
-
-void large_free(struct heap *heap, struct large_block *large)
+static void unlink_block(struct heap *heap, struct large_block *large)
 {
     if (large->prev)
         large->prev->next = large->next;
@@ -100,49 +168,101 @@ void large_free(struct heap *heap, struct large_block *large)
         heap->large = large->next;
     if (large->next)
         large->next->prev = large->prev;
-    large->magic = 0;
-    large->heap = NULL;
-    heap_map_set((uintptr_t)large, large->reserved, 0);
-
-    pthread_mutex_lock(&cache_lock);
-    bool cache = large->protect == PAGE_READWRITE && large->committed == large->reserved &&
-                 cache_count < LARGE_CACHE_COUNT && cache_bytes + large->reserved <= LARGE_CACHE_BYTES;
-    if (cache) {
-        large->next = large_cache;
-        large_cache = large;
-        cache_count++;
-        cache_bytes += large->reserved;
-    }
-    pthread_mutex_unlock(&cache_lock);
-    if (!cache)
-        large_unmap(large);
 }
 
-/* In place, within the pages still committed; shrinking decommits the pages
- * the block no longer needs, so growing back in place fails afterwards, as
- * on Windows. */
-bool large_resize(struct large_block *large, size_t size)
+void large_free(struct heap *heap, struct large_block *large)
 {
-    size_t need = (size + HEAP_LARGE_HEADER + HEAP_PAGE - 1) & ~(size_t)(HEAP_PAGE - 1);
-    if (size > large->reserved || need > large->committed)
-        return false;
-    if (need < large->committed &&
-        VirtualFree((char *)large + need, large->committed - need, MEM_DECOMMIT))
-        large->committed = need;
+    unlink_block(heap, large);
+    large->magic = 0;
+    heap_map_set((uintptr_t)large, large->reserved, 0);
+    if (cacheable(heap, large) && heap->magic != HEAP_DEAD) {
+        large->heap = NULL;
+        release_all(cache_insert(large));
+    } else {
+        release(large);
+    }
+}
+
+/* The granule map follows the allocation wherever it goes. */
+static BOOL prepare_move(uintptr_t base, size_t size)
+{
+    return heap_map_prepare(base, size);
+}
+
+/* Resizes the allocation to reserved bytes; the caller holds the heap. */
+static struct large_block *remap(struct large_block *large, size_t reserved, bool may_move)
+{
+    uintptr_t base = (uintptr_t)large;
+    size_t old = large->reserved;
+    if (reserved > old && !heap_map_prepare(base, reserved))
+        return NULL;
+    /* Nothing the map names may be unmapped, even for a moment: a lookup of
+     * a stray pointer reads the block header it finds there. */
+    if (may_move || reserved < old)
+        heap_map_set(base, old, 0);
+    vm_lock_exclusive();
+    struct vm_allocation *allocation = vm_allocation_at(base);
+    BOOL resized = allocation && vm_resize(allocation, reserved, prepare_move, may_move);
+    uintptr_t now = resized ? allocation->base : base;
+    vm_unlock();
+    if (!resized) {
+        heap_map_set(base, old, base | 1);
+        return NULL;
+    }
+    large = (struct large_block *)now;
+    large->reserved = reserved;
+    if (large->dirty > reserved - HEAP_LARGE_HEADER)
+        large->dirty = reserved - HEAP_LARGE_HEADER;
+    heap_map_set(now, reserved, now | 1);
+    return large;
+}
+
+/* Grows or shrinks a large block, moving it (pages, not bytes) only
+ * without HEAP_REALLOC_IN_PLACE_ONLY; NULL, with the block intact, when it
+ * cannot.  A block below the threshold never grows past its allocation in
+ * place: on Windows such a block has had pages decommitted (fact 92). */
+void *large_realloc(struct heap *heap, struct large_block *large, size_t size, DWORD flags)
+{
+    if (size > (size_t)0x7FFFFFFF0000)
+        return NULL;
+    size_t need = allocation_size(size), old_size = large->size;
+    bool in_place = flags & HEAP_REALLOC_IN_PLACE_ONLY;
+    if (need > large->reserved && size < HEAP_LARGE_THRESHOLD)
+        return NULL;
+    if (need != large->reserved) {
+        struct large_block *prev = large->prev, *next = large->next;
+        struct large_block *resized = remap(large, need, !in_place && need > large->reserved);
+        if (!resized)
+            return NULL;
+        if (resized != large) {
+            large = resized;
+            if (prev)
+                prev->next = large;
+            else
+                heap->large = large;
+            if (next)
+                next->prev = large;
+        }
+    }
     large->size = size;
-    return true;
+    if ((flags & HEAP_ZERO_MEMORY) && size > old_size && large->dirty > old_size)
+        memset((char *)large_data(large) + old_size, 0, (size < large->dirty ? size : large->dirty) - old_size);
+    if (size > large->dirty)
+        large->dirty = size;
+    return large_data(large);
 }
 
 void large_trim_cache(void)
 {
     pthread_mutex_lock(&cache_lock);
-    struct large_block *cached = large_cache;
-    large_cache = NULL;
-    cache_count = cache_bytes = 0;
-    pthread_mutex_unlock(&cache_lock);
-    while (cached) {
-        struct large_block *next = cached->next;
-        large_unmap(cached);
-        cached = next;
+    struct large_block *cached = unreleased;
+    unreleased = NULL;
+    while (cache_count) {
+        struct large_block *oldest = large_cache[0];
+        cache_remove(0);
+        oldest->next = cached;
+        cached = oldest;
     }
+    pthread_mutex_unlock(&cache_lock);
+    release_all(cached);
 }

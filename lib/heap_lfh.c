@@ -4,20 +4,31 @@
  * does so after 17 in a row; Wine after more than 16), and only in growable,
  * serialized heaps without debug checks, as on Windows.  From then on its
  * requests come from groups: one ordinary block holding up to 64 slots of one
- * stride, each with an 8-byte header that names its group, and a 64-bit
- * word of free bits that threads claim and release with atomic operations.
+ * stride, each with an 8-byte header that names its group.
  *
- * Each thread uses one of LFH_AFFINITIES affinity slots, which holds its
- * active group per bin.  Entering an affinity slot is one atomic exchange
- * that excludes nobody but HeapLock, which takes every slot; so the common
- * alloc and free take no lock shared with other threads, and a free from
- * another thread touches only the group's word.  Changing which group is
- * active, or carving a new group, takes the heap lock.  Either the affinity
- * slot or the heap lock suffices to touch free bits; HeapLock holds both. */
+ * Every thread has a cache per heap (found through a small thread-local
+ * table), and every group belongs to the cache that carved it.  The owner
+ * allocates and frees its groups' slots with plain loads and stores of the
+ * group's local_free bits; another thread frees a slot with one atomic OR
+ * into remote_free and, when that word was empty, pushes the group onto the
+ * owner's pending stack, which the owner drains when a bin runs dry.  The
+ * heap lock is taken only to carve a new group.  A thread that exits leaves
+ * its cache, groups and all, to the next thread that comes to the heap.
+ *
+ * HeapLock (and HeapCompact) must still keep every thread out.  A thread
+ * marks its cache in flight, then reads the heap's lfh_locked word, and
+ * takes the heap lock instead when that is set; the locker sets the word,
+ * makes every thread's stores visible with one membarrier(2), and waits for
+ * the caches in flight.  Without membarrier (Linux before 4.14, or a seccomp
+ * filter) the word stays set for good, and the front end runs under the heap
+ * lock. */
 #include "config.h"
 
 #include <sched.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
 
 #include "fork.h"
 #include "heap.h"
@@ -26,12 +37,11 @@
 
 static pthread_mutex_t lfh_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(lfh_pool, lfh_pool_lock)
-static struct pool lfh_pool = POOL_INIT(struct lfh);
+static struct pool lfh_pool = POOL_INIT(struct lfh_cache);
 
-static __thread unsigned thread_affinity __attribute__((tls_model("initial-exec")));
-static unsigned next_affinity;
-
-#define GROUP_BYTES 0x20000u
+/* Small groups: a thread's groups are its own, and every bin of every thread
+ * holds one partly used. */
+#define GROUP_BYTES 0x4000u
 
 static unsigned bin_stride(int bin)
 {
@@ -41,61 +51,179 @@ static unsigned bin_stride(int bin)
     return (1u << log) + step * (1u << (log - 2));
 }
 
-static unsigned group_slots(unsigned stride)
+/* ceil(2^32 / bin_stride(bin)): offset / stride == offset * that >> 32 for
+ * every offset in a group, since offset * stride < 2^32. */
+const uint32_t lfh_reciprocals[LFH_BINS] = {
+    0x08000000, 0x05555556, 0x04000000, 0x03333334, 0x02aaaaab, 0x02492493,
+    0x02000000, 0x01c71c72, 0x0199999a, 0x01745d18, 0x01555556, 0x013b13b2,
+    0x0124924a, 0x01111112, 0x01000000, 0x00f0f0f1, 0x00e38e39, 0x00d79436,
+    0x00cccccd, 0x00c30c31, 0x00ba2e8c, 0x00b21643, 0x00aaaaab, 0x00a3d70b,
+    0x009d89d9, 0x0097b426, 0x00924925, 0x008d3dcc, 0x00888889, 0x00842109,
+    0x00800000, 0x00666667, 0x00555556, 0x00492493, 0x00400000, 0x00333334,
+    0x002aaaab, 0x0024924a, 0x00200000, 0x0019999a, 0x00155556, 0x00124925,
+    0x00100000, 0x000ccccd, 0x000aaaab, 0x00092493, 0x00080000, 0x00066667,
+    0x00055556, 0x0004924a, 0x00040000,
+};
+
+/* lfh_bin of sizes up to LFH_TABLE_SIZES, by (size + 23) / 16. */
+const uint8_t lfh_small_bins[(LFH_TABLE_SIZES + 23) / 16 + 1] = {
+    0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+    14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+    30, 31, 31, 31, 31, 31, 31, 31, 31, 32, 32, 32, 32, 32, 32, 32,
+    32, 33, 33, 33, 33, 33, 33, 33, 33, 34, 34, 34, 34, 34, 34, 34,
+    34, 35,
+};
+
+/* ---- the thread's caches ------------------------------------------------- */
+
+__thread struct lfh_cache_ref lfh_thread_caches[LFH_THREAD_CACHES] __attribute__((tls_model("initial-exec")));
+__thread struct lfh_cache *lfh_process_cache __attribute__((tls_model("initial-exec")));
+static __thread char thread_token __attribute__((tls_model("initial-exec")));
+static __thread bool thread_registered __attribute__((tls_model("initial-exec")));
+
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+static pthread_key_t thread_exit_key;
+static bool membarrier_registered;     /* this process may use MEMBARRIER_CMD_PRIVATE_EXPEDITED */
+
+static uintptr_t my_token(void)
 {
-    unsigned count = GROUP_BYTES / stride;
-    return count > LFH_GROUP_SLOTS ? LFH_GROUP_SLOTS : count;
+    return (uintptr_t)&thread_token;
 }
 
-static uint64_t all_slots(unsigned count)
+
+/* Leaves the cache to the next thread that comes to its heap.  The heap may
+ * be gone, and the cache with it (pool memory stays mapped): it is still
+ * ours only if it serves the same heap and names this thread, which nobody
+ * else changes while it does. */
+static void drop_ref(struct lfh_cache_ref *ref)
 {
-    return count == 64 ? ~(uint64_t)0 : ((uint64_t)1 << count) - 1;
+    struct lfh_cache *cache = ref->cache;
+    if (cache == lfh_process_cache)
+        lfh_process_cache = NULL;
+    uintptr_t me = my_token();
+    if (cache && __atomic_load_n(&cache->heap_id, __ATOMIC_ACQUIRE) == ref->heap_id)
+        __atomic_compare_exchange_n(&cache->thread, &me, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+    *ref = (struct lfh_cache_ref){ .heap = NULL };
 }
 
-int lfh_bin(size_t size)
+/* Thread exit: the caches go back to their heaps for the next thread. */
+static void thread_exit(void *unused)
 {
-    size_t stride = block_size_for(size);
-    if (stride <= 512)
-        return (int)(stride / HEAP_ALIGN) - 2;
-    unsigned log = 63 - (unsigned)__builtin_clzll(stride - 1);
-    return 31 + (int)(log - 9) * 4 + (int)(((stride - 1) - ((size_t)1 << log)) >> (log - 2));
+    (void)unused;
+    for (int i = 0; i < LFH_THREAD_CACHES; i++)
+        drop_ref(&lfh_thread_caches[i]);
+    thread_registered = false;
 }
 
-static struct lfh_affinity *my_affinity(struct lfh *lfh)
+static bool register_membarrier(void)
 {
-    unsigned affinity = thread_affinity;
-    if (!affinity)
-        thread_affinity = affinity = __atomic_fetch_add(&next_affinity, 1, __ATOMIC_RELAXED) % LFH_AFFINITIES + 1;
-    return &lfh->affinity[affinity - 1];
+    return !syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
 }
 
-static bool affinity_enter(struct lfh_affinity *affinity)
+static void setup(void)
 {
-    return !__atomic_exchange_n(&affinity->busy, 1, __ATOMIC_ACQUIRE);
+    pthread_key_create(&thread_exit_key, thread_exit);
+    membarrier_registered = register_membarrier();
 }
 
-static void affinity_leave(struct lfh_affinity *affinity)
+/* The caller holds the heap: without membarrier, keep the fast paths out. */
+static void serialize_without_membarrier(struct heap *heap)
 {
-    __atomic_store_n(&affinity->busy, 0, __ATOMIC_RELEASE);
+    if (!membarrier_registered && !heap->lfh_serialized) {
+        heap->lfh_serialized = true;
+        lfh_lock_all(heap);
+    }
 }
 
+/* Every thread's stores before this are visible to the caller after it. */
+static void barrier_all_threads(void)
+{
+    if (!membarrier_registered || syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* A cache of the heap for this thread: one a dead thread left, or a new one. */
+static struct lfh_cache *attach(struct heap *heap)
+{
+    pthread_once(&setup_once, setup);
+    struct lfh_cache_ref *ref = lfh_ref_of(heap);
+    drop_ref(ref);
+    pthread_mutex_lock(&heap->lock);
+    struct lfh_cache *cache = heap->caches;
+    while (cache && __atomic_load_n(&cache->thread, __ATOMIC_ACQUIRE))
+        cache = cache->next;
+    if (!cache) {
+        pthread_mutex_lock(&lfh_pool_lock);
+        cache = pool_alloc(&lfh_pool);
+        pthread_mutex_unlock(&lfh_pool_lock);
+        if (cache) {
+            memset(cache, 0, sizeof(*cache));
+            cache->heap = heap;
+            __atomic_store_n(&cache->heap_id, heap->id, __ATOMIC_RELEASE);
+            cache->next = heap->caches;
+            heap->caches = cache;
+        }
+    }
+    if (cache)
+        __atomic_store_n(&cache->thread, my_token(), __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&heap->lock);
+    if (!cache)
+        return NULL;
+    *ref = (struct lfh_cache_ref){ .heap = heap, .heap_id = heap->id, .cache = cache };
+    if (heap->process)
+        lfh_process_cache = cache;
+    if (!thread_registered) {
+        thread_registered = true;
+        pthread_setspecific(thread_exit_key, &thread_token);
+    }
+    return cache;
+}
+
+/* The caller holds the heap; HeapLock's holder or HeapCompact. */
 void lfh_lock_all(struct heap *heap)
 {
-    struct lfh *lfh = __atomic_load_n(&heap->lfh, __ATOMIC_ACQUIRE);
-    if (!lfh)
+    __atomic_store_n(&heap->lfh_locked, heap->lfh_locked + 1, __ATOMIC_RELAXED);
+    if (!heap->caches)
         return;
-    for (int i = 0; i < LFH_AFFINITIES; i++)
-        while (!affinity_enter(&lfh->affinity[i]))
+    barrier_all_threads();
+    for (struct lfh_cache *cache = heap->caches; cache; cache = cache->next)
+        while (__atomic_load_n(&cache->in_flight, __ATOMIC_ACQUIRE))
             sched_yield();      /* a thread is inside; it never waits while there */
 }
 
 void lfh_unlock_all(struct heap *heap)
 {
-    struct lfh *lfh = __atomic_load_n(&heap->lfh, __ATOMIC_ACQUIRE);
-    if (!lfh)
+    __atomic_store_n(&heap->lfh_locked, heap->lfh_locked - 1, __ATOMIC_RELEASE);
+}
+
+void lfh_fork_child(struct heap *heap)
+{
+    if (!heap) {
+        /* A child does not inherit the registration. */
+        if (membarrier_registered)
+            membarrier_registered = register_membarrier();
         return;
-    for (int i = 0; i < LFH_AFFINITIES; i++)
-        affinity_leave(&lfh->affinity[i]);
+    }
+    for (struct lfh_cache *cache = heap->caches; cache; cache = cache->next) {
+        cache->in_flight = 0;
+        if (cache->thread != my_token())
+            cache->thread = 0;
+    }
+    if (heap->caches)
+        serialize_without_membarrier(heap);
+}
+
+/* ---- bins and groups ----------------------------------------------------- */
+
+static unsigned group_slots(unsigned stride)
+{
+    unsigned count = GROUP_BYTES / stride;
+    return count > LFH_GROUP_SLOTS ? LFH_GROUP_SLOTS : count < 2 ? 2 : count;
+}
+
+static uint64_t all_slots(unsigned count)
+{
+    return count == 64 ? ~(uint64_t)0 : ((uint64_t)1 << count) - 1;
 }
 
 /* The caller holds the heap. */
@@ -105,15 +233,8 @@ bool lfh_try_activate(struct heap *heap, int bin)
         heap->bin_allocations[bin]++;
         return false;
     }
-    if (!heap->lfh) {
-        pthread_mutex_lock(&lfh_pool_lock);
-        struct lfh *lfh = pool_alloc(&lfh_pool);
-        pthread_mutex_unlock(&lfh_pool_lock);
-        if (!lfh)
-            return false;
-        memset(lfh, 0, sizeof(*lfh));
-        __atomic_store_n(&heap->lfh, lfh, __ATOMIC_RELEASE);
-    }
+    pthread_once(&setup_once, setup);
+    serialize_without_membarrier(heap);
     __atomic_store_n(&heap->compat, 2, __ATOMIC_RELAXED);
     __atomic_store_n(&heap->bin_active[bin], 1, __ATOMIC_RELEASE);
     return true;
@@ -121,30 +242,19 @@ bool lfh_try_activate(struct heap *heap, int bin)
 
 void lfh_destroy(struct heap *heap)
 {
-    if (!heap->lfh)
-        return;
     pthread_mutex_lock(&lfh_pool_lock);
-    pool_free(&lfh_pool, heap->lfh);
-    pthread_mutex_unlock(&lfh_pool_lock);
-    heap->lfh = NULL;
-}
-
-static int claim(struct lfh_group *group)
-{
-    uint64_t bits = __atomic_load_n(&group->free_bits, __ATOMIC_RELAXED);
-    while (bits) {
-        unsigned index = (unsigned)__builtin_ctzll(bits);
-        if (__atomic_compare_exchange_n(&group->free_bits, &bits, bits & ~((uint64_t)1 << index), true,
-                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-            return (int)index;
+    while (heap->caches) {
+        struct lfh_cache *next = heap->caches->next;
+        __atomic_store_n(&heap->caches->heap_id, 0, __ATOMIC_RELAXED);
+        pool_free(&lfh_pool, heap->caches);
+        heap->caches = next;
     }
-    return -1;
+    pthread_mutex_unlock(&lfh_pool_lock);
 }
 
 void lfh_set_slot_size(struct lfh_group *group, unsigned index, size_t size)
 {
-    struct block *header = block_of(slot_data(group, index));
-    __atomic_store_n(&header->tail, (uint16_t)(group->stride - HEAP_BLOCK_HEADER - size), __ATOMIC_RELAXED);
+    lfh_set_slot_tail(group, index, size);
 }
 
 size_t lfh_slot_size(struct lfh_group *group, unsigned index)
@@ -155,140 +265,136 @@ size_t lfh_slot_size(struct lfh_group *group, unsigned index)
 
 bool lfh_slot_busy(const struct lfh_group *group, unsigned index)
 {
-    return !((__atomic_load_n(&group->free_bits, __ATOMIC_ACQUIRE) >> index) & 1);
+    return !((lfh_free_slots(group) >> index) & 1);
 }
 
+
 /* The caller holds the heap. */
-static struct lfh_group *new_group(struct heap *heap, int bin)
+static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, int bin)
 {
     unsigned stride = bin_stride(bin), count = group_slots(stride);
     struct lfh_group *group = backend_alloc(heap, LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + (size_t)count * stride);
     if (!group)
         return NULL;
     block_of(group)->flags |= BLOCK_FLAG_GROUP;
-    *group = (struct lfh_group){
-        .free_bits = all_slots(count), .magic = GROUP_MAGIC, .bin = (uint16_t)bin,
-        .count = (uint16_t)count, .stride = stride, .heap = heap, .next = heap->lfh->groups,
-    };
-    if (group->next)
-        group->next->prev = group;
-    heap->lfh->groups = group;
     for (unsigned i = 0; i < count; i++) {
-        struct block *header = block_of(slot_data(group, i));
+        struct block *header = (struct block *)((char *)group + LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + i * stride);
         *header = (struct block){
             .size = (uint32_t)((uintptr_t)header - (uintptr_t)group),
             .tail = (uint16_t)(stride - HEAP_BLOCK_HEADER), .type = BLOCK_SLOT,
         };
     }
+    *group = (struct lfh_group){
+        .local_free = all_slots(count), .magic = GROUP_MAGIC, .bin = (uint16_t)bin, .count = (uint16_t)count,
+        .stride = stride, .owner = cache,
+    };
+    lfh_make_available(cache, group);
     return group;
 }
 
-/* The caller holds the heap: make a group with a free slot active. */
-static void *alloc_locked(struct heap *heap, struct lfh_affinity *affinity, int bin, size_t size)
+/* ---- allocating and freeing ---------------------------------------------- */
+
+/* Takes over what other threads freed into the cache's groups. */
+static void drain_pending(struct lfh_cache *cache)
 {
-    struct lfh *lfh = heap->lfh;
-    for (;;) {
-        struct lfh_group *group = __atomic_load_n(&affinity->active[bin], __ATOMIC_ACQUIRE);
-        int index = group ? claim(group) : -1;
-        if (index >= 0) {
-            lfh_set_slot_size(group, (unsigned)index, size);
-            return slot_data(group, (unsigned)index);
-        }
-        group = NULL;
-        while (lfh->partial[bin] && !group) {
-            struct lfh_group *candidate = lfh->partial[bin];
-            lfh->partial[bin] = candidate->next_partial;
-            candidate->listed = FALSE;
-            if (__atomic_load_n(&candidate->free_bits, __ATOMIC_RELAXED))
-                group = candidate;
-        }
-        if (!group && !(group = new_group(heap, bin)))
-            return NULL;
-        __atomic_store_n(&affinity->active[bin], group, __ATOMIC_RELEASE);
+    struct lfh_group *group = __atomic_exchange_n(&cache->pending, NULL, __ATOMIC_ACQUIRE);
+    while (group) {
+        /* Read the link first: once remote_free is empty the group may be pushed again. */
+        struct lfh_group *next = __atomic_load_n(&group->next_pending, __ATOMIC_RELAXED);
+        uint64_t freed = __atomic_exchange_n(&group->remote_free, 0, __ATOMIC_ACQUIRE);
+        __atomic_store_n(&group->local_free, group->local_free | freed, __ATOMIC_RELAXED);
+        if (!group->listed && group->local_free)
+            lfh_make_available(cache, group);
+        group = next;
     }
+}
+
+/* Only the cache's thread, in flight or holding the heap. */
+static void *cache_alloc(struct lfh_cache *cache, int bin, size_t size)
+{
+    if (!cache->available[bin]) {
+        if (!__atomic_load_n(&cache->pending, __ATOMIC_RELAXED))
+            return NULL;
+        drain_pending(cache);
+    }
+    return lfh_take_slot(cache, bin, size);
+}
+
+static void push_pending(struct lfh_cache *owner, struct lfh_group *group)
+{
+    struct lfh_group *head = __atomic_load_n(&owner->pending, __ATOMIC_RELAXED);
+    do
+        __atomic_store_n(&group->next_pending, head, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(&owner->pending, &head, group, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+}
+
+bool lfh_free_remote(struct lfh_group *group, unsigned index)
+{
+    uint64_t bit = (uint64_t)1 << index;
+    if (__atomic_load_n(&group->local_free, __ATOMIC_RELAXED) & bit)
+        return false;
+    uint64_t previous = __atomic_fetch_or(&group->remote_free, bit, __ATOMIC_RELEASE);
+    if (previous & bit)
+        return false;           /* already free: a double free changes nothing */
+    if (!previous)
+        push_pending(group->owner, group);
+    return true;
+}
+
+static BOOL cache_free(struct lfh_cache *cache, struct lfh_group *group, unsigned index)
+{
+    if (group->owner != cache)
+        return lfh_free_remote(group, index);
+    return lfh_free_owned(cache, group, index);
 }
 
 void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags)
 {
-    struct lfh *lfh = __atomic_load_n(&heap->lfh, __ATOMIC_ACQUIRE);
-    struct lfh_affinity *affinity = my_affinity(lfh);
+    struct lfh_cache *cache = lfh_my_cache(heap);
+    if (__builtin_expect(!cache, 0) && !(cache = attach(heap)))
+        return NULL;
     bool serialize = !(flags & HEAP_NO_SERIALIZE);
-    if (!serialize || affinity_enter(affinity)) {
-        struct lfh_group *group = __atomic_load_n(&affinity->active[bin], __ATOMIC_ACQUIRE);
-        int index = group ? claim(group) : -1;
-        if (index >= 0)
-            lfh_set_slot_size(group, (unsigned)index, size);
+    if (!serialize || lfh_enter(heap, cache)) {
+        void *data = cache_alloc(cache, bin, size);
         if (serialize)
-            affinity_leave(affinity);
-        if (index >= 0)
-            return slot_data(group, (unsigned)index);
+            lfh_leave(cache);
+        if (data)
+            return data;
     }
     heap_enter(heap, flags);
-    void *data = alloc_locked(heap, affinity, bin, size);
+    void *data = cache_alloc(cache, bin, size);
+    if (!data && new_group(heap, cache, bin))
+        data = cache_alloc(cache, bin, size);
     heap_leave(heap, flags);
     return data;
 }
 
 BOOL lfh_free(struct heap *heap, struct lfh_group *group, unsigned index, DWORD flags)
 {
-    struct lfh_affinity *affinity = my_affinity(__atomic_load_n(&heap->lfh, __ATOMIC_ACQUIRE));
+    struct lfh_cache *cache = lfh_my_cache(heap);
+    if (__builtin_expect(!cache, 0))
+        cache = attach(heap);
     bool serialize = !(flags & HEAP_NO_SERIALIZE);
-    bool locked = serialize && !affinity_enter(affinity);
-    if (locked)
-        heap_enter(heap, flags);
-    uint64_t bit = (uint64_t)1 << index;
-    uint64_t previous = __atomic_fetch_or(&group->free_bits, bit, __ATOMIC_ACQ_REL);
-    if (serialize && !locked)
-        affinity_leave(affinity);
-    if (previous & bit) {
-        if (locked)
-            heap_leave(heap, flags);
-        return FALSE;           /* already free: a double free changes nothing */
+    if (cache && (!serialize || lfh_enter(heap, cache))) {
+        BOOL freed = cache_free(cache, group, index);
+        if (serialize)
+            lfh_leave(cache);
+        return freed;
     }
-    if (!previous) {
-        /* The group was full, so no list has it: offer it again. */
-        if (!locked)
-            heap_enter(heap, flags);
-        if (!group->listed) {
-            group->listed = TRUE;
-            group->next_partial = heap->lfh->partial[group->bin];
-            heap->lfh->partial[group->bin] = group;
-        }
-        locked = true;
-    }
-    if (locked)
-        heap_leave(heap, flags);
-    return TRUE;
+    heap_enter(heap, flags);
+    BOOL freed = cache ? cache_free(cache, group, index) : lfh_free_remote(group, index);
+    heap_leave(heap, flags);
+    return freed;
 }
 
-struct lfh_group *lfh_slot_group(const struct segment *segment, uintptr_t data, unsigned *index)
-{
-    if (data % HEAP_ALIGN || data < segment->first_block + LFH_GROUP_HEADER + HEAP_BLOCK_HEADER ||
-        data >= blocks_end(segment))
-        return NULL;
-    const struct block *header = block_of((void *)data);
-    if (header->type != BLOCK_SLOT || header->size > (uintptr_t)header - segment->first_block)
-        return NULL;
-    uintptr_t start = (uintptr_t)header - header->size;
-    if (start % HEAP_ALIGN || !busy_bit(segment, start))
-        return NULL;
-    const struct block *block = block_of((void *)start);
-    if (block->type != BLOCK_BUSY || !(__atomic_load_n(&block->flags, __ATOMIC_RELAXED) & BLOCK_FLAG_GROUP))
-        return NULL;
-    struct lfh_group *group = (struct lfh_group *)start;
-    size_t offset = data - start - LFH_GROUP_HEADER;
-    if (group->magic != GROUP_MAGIC || offset % group->stride || offset / group->stride >= group->count)
-        return NULL;
-    *index = (unsigned)(offset / group->stride);
-    return group;
-}
+/* ---- finding and checking slots ------------------------------------------ */
 
 bool lfh_validate_group(struct lfh_group *group)
 {
     if (group->magic != GROUP_MAGIC || group->bin >= LFH_BINS || group->stride != bin_stride(group->bin) ||
-        group->count != group_slots(group->stride) ||
+        group->count != group_slots(group->stride) || !group->owner ||
         block_of(group)->size < LFH_GROUP_HEADER + (size_t)group->count * group->stride ||
-        (__atomic_load_n(&group->free_bits, __ATOMIC_RELAXED) & ~all_slots(group->count)))
+        (lfh_free_slots(group) & ~all_slots(group->count)))
         return false;
     for (unsigned i = 0; i < group->count; i++) {
         const struct block *header = block_of(slot_data(group, i));
@@ -299,37 +405,37 @@ bool lfh_validate_group(struct lfh_group *group)
     return true;
 }
 
-/* With every affinity slot and the heap held: gives the groups no slot of
- * which is in use back to the back end, and rebuilds the partial lists. */
+/* ---- compaction ----------------------------------------------------------- */
+
+/* With the heap held and the front end locked: gives the groups no slot of
+ * which is in use back to the back end, and rebuilds the caches' lists. */
 size_t lfh_release_empty_groups(struct heap *heap)
 {
-    struct lfh *lfh = heap->lfh;
-    if (!lfh)
-        return 0;
-    size_t released = 0;
-    memset(lfh->partial, 0, sizeof(lfh->partial));
-    for (struct lfh_group *group = lfh->groups, *next; group; group = next) {
-        next = group->next;
-        uint64_t bits = __atomic_load_n(&group->free_bits, __ATOMIC_RELAXED);
-        if (bits == all_slots(group->count)) {
-            for (int i = 0; i < LFH_AFFINITIES; i++)
-                if (lfh->affinity[i].active[group->bin] == group)
-                    __atomic_store_n(&lfh->affinity[i].active[group->bin], NULL, __ATOMIC_RELAXED);
-            if (group->prev)
-                group->prev->next = group->next;
-            else
-                lfh->groups = group->next;
-            if (group->next)
-                group->next->prev = group->prev;
-            backend_free(heap, segment_at((uintptr_t)group), block_of(group));
-            released++;
-        } else {
-            group->listed = bits != 0;
-            if (bits) {
-                group->next_partial = lfh->partial[group->bin];
-                lfh->partial[group->bin] = group;
+    for (struct lfh_cache *cache = heap->caches; cache; cache = cache->next) {
+        drain_pending(cache);
+        memset(cache->available, 0, sizeof(cache->available));
+    }
+    struct lfh_group *empty = NULL;
+    for (struct segment *segment = heap->segments; segment; segment = segment->next) {
+        uintptr_t end = blocks_end(segment);
+        for (uintptr_t at = segment->first_block; at < end; at += ((struct block *)at)->size) {
+            struct block *block = (struct block *)at;
+            if (block->type != BLOCK_BUSY || !(block->flags & BLOCK_FLAG_GROUP))
+                continue;
+            struct lfh_group *group = (struct lfh_group *)(block + 1);
+            group->listed = 0;
+            if (group->local_free == all_slots(group->count)) {
+                group->next_available = empty;
+                empty = group;
+            } else if (group->local_free) {
+                lfh_make_available(group->owner, group);
             }
         }
+    }
+    size_t released = 0;
+    for (struct lfh_group *next; empty; empty = next, released++) {
+        next = empty->next_available;
+        backend_free(heap, segment_at((uintptr_t)empty), block_of(empty));
     }
     return released;
 }

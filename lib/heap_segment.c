@@ -8,7 +8,11 @@
  * Segments come from VirtualAlloc, so they show in VirtualQuery as the
  * private allocations they are.  A destroyed heap's segments go to a small
  * process-wide cache, committed pages and all, so that creating and
- * destroying heaps in a loop makes no system calls. */
+ * destroying heaps in a loop makes no system calls.  A segment is reused
+ * only for the same reservation, since a fixed heap must not hold more than
+ * its maximum.  It keeps the pages its last heap committed: giving them
+ * back made create/alloc/destroy three times slower, so a recycled heap
+ * walks with less (or no) uncommitted range than a new one. */
 #include "config.h"
 
 #include <string.h>
@@ -20,6 +24,17 @@
 
 #define SEGMENT_CACHE_COUNT     16
 #define SEGMENT_CACHE_BYTES     ((size_t)32 << 20)  /* committed bytes kept */
+#define SEGMENT_CACHE_KEEP      ((size_t)256 << 10) /* committed bytes kept per cached segment */
+
+/* Purging: a free block's inner pages go back to the kernel (madvise, so
+ * they stay committed and read as zero) once they are a run of at least
+ * PURGE_MIN_RUN and the block has stayed free for PURGE_AGE whole purge
+ * intervals: memory that is reused soon is never purged and faulted in
+ * again. */
+#define PURGE_MIN_RUN           ((size_t)256 << 10)
+#define PURGE_INTERVAL          ((size_t)32 << 20)   /* bytes freed between passes */
+#define PURGE_BUDGET            ((size_t)8 << 20)   /* bytes purged per pass, at most */
+#define PURGE_AGE               3                   /* passes a free block waits out */
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(segment_cache, cache_lock)
@@ -38,8 +53,7 @@ static struct segment *cached_segment(size_t reserve, size_t commit, DWORD prote
     struct segment **link = &segment_cache, *found = NULL;
     for (; *link; link = &(*link)->next) {
         struct segment *segment = *link;
-        if (segment->protect == protect && segment->reserved >= reserve &&
-            segment->reserved <= 2 * reserve && segment->committed >= commit) {
+        if (segment->protect == protect && segment->reserved == reserve && segment->committed >= commit) {
             found = segment;
             *link = segment->next;
             cache_count--;
@@ -124,9 +138,16 @@ void segment_release(struct segment *segment)
     __atomic_store_n(&segment->heap, NULL, __ATOMIC_RELEASE);
     /* No busy block survives into the cache. */
     memset(segment->busy_bits, 0, bitmap_bytes(segment->committed));
+    bool cache = segment->protect == PAGE_READWRITE;
+    /* A destroyed heap's big segments keep only their first pages. */
+    if (cache && segment->committed > SEGMENT_CACHE_KEEP) {
+        cache = VirtualFree((void *)(segment->base + SEGMENT_CACHE_KEEP), segment->committed - SEGMENT_CACHE_KEEP,
+                            MEM_DECOMMIT);
+        if (cache)
+            segment->committed = SEGMENT_CACHE_KEEP;
+    }
     pthread_mutex_lock(&cache_lock);
-    if (segment->protect == PAGE_READWRITE && cache_count < SEGMENT_CACHE_COUNT &&
-        cache_committed + segment->committed <= SEGMENT_CACHE_BYTES) {
+    if (cache && cache_count < SEGMENT_CACHE_COUNT && cache_committed + segment->committed <= SEGMENT_CACHE_BYTES) {
         segment->next = segment_cache;
         segment_cache = segment;
         cache_count++;
@@ -238,9 +259,88 @@ static void set_busy_bit(struct segment *segment, uintptr_t data, bool busy)
         __atomic_fetch_and(&segment->busy_bits[n / 64], ~bit, __ATOMIC_RELAXED);
 }
 
-/* Makes [start, start+size) one free block; its neighbours are busy. */
-static void make_free(struct heap *heap, struct segment *segment, uintptr_t start, size_t size)
+/* ---- debug fills (HEAP_TAIL_CHECKING_ENABLED, HEAP_FREE_CHECKING_ENABLED) --
+ *
+ * With tail checking every ordinary block has at least HEAP_TAIL_CHECK bytes
+ * of 0xAB after its data; with free checking new data reads 0xBAADF00D and
+ * everything of a free block but its header, links and footer 0xFEEEFEEE,
+ * as on Windows.  HeapValidate checks both. */
+
+#define TAIL_FILL  0xABABABABu
+#define ALLOC_FILL 0xBAADF00Du
+#define FREE_FILL  0xFEEEFEEEu
+#define FREE_HEAD  (HEAP_BLOCK_HEADER + 2 * sizeof(void *))     /* header and links */
+
+static uint8_t pattern_byte(uint32_t pattern, uintptr_t at)
 {
+    return (uint8_t)(pattern >> (8 * (at % 4)));
+}
+
+/* The pattern as 32-bit words at 4-byte boundaries, over [start, end). */
+static void fill(uintptr_t start, uintptr_t end, uint32_t pattern)
+{
+    for (; start < end && start % 4; start++)
+        *(uint8_t *)start = pattern_byte(pattern, start);
+    for (; start + 4 <= end; start += 4)
+        *(uint32_t *)start = pattern;
+    for (; start < end; start++)
+        *(uint8_t *)start = pattern_byte(pattern, start);
+}
+
+static bool filled(uintptr_t start, uintptr_t end, uint32_t pattern)
+{
+    for (; start < end && start % 4; start++)
+        if (*(const uint8_t *)start != pattern_byte(pattern, start))
+            return false;
+    for (; start + 4 <= end; start += 4)
+        if (*(const uint32_t *)start != pattern)
+            return false;
+    for (; start < end; start++)
+        if (*(const uint8_t *)start != pattern_byte(pattern, start))
+            return false;
+    return true;
+}
+
+static bool free_checking(const struct heap *heap)
+{
+    return heap->flags & HEAP_FREE_CHECKING_ENABLED;
+}
+
+static size_t tail_room(const struct heap *heap)
+{
+    return heap->flags & HEAP_TAIL_CHECKING_ENABLED ? HEAP_TAIL_CHECK : 0;
+}
+
+/* Fills a busy block's new data [from, to) and its tail. */
+static void fill_busy(struct heap *heap, struct block *block, size_t from, size_t to)
+{
+    uintptr_t data = (uintptr_t)(block + 1);
+    if (free_checking(heap) && to > from)
+        fill(data + from, data + to, ALLOC_FILL);
+    if (tail_room(heap))
+        fill(data + to, (uintptr_t)block + block->size, TAIL_FILL);
+}
+
+bool backend_tail_intact(const struct heap *heap, const struct block *block)
+{
+    return !tail_room(heap) ||
+           filled((uintptr_t)(block + 1) + backend_block_usable(block), (uintptr_t)block + block->size, TAIL_FILL);
+}
+
+/* Makes [start, start+size) one free block; its neighbours are busy.  With
+ * free checking, [dirty, dirty_end) held something else than the free fill. */
+static void make_free_dirty(struct heap *heap, struct segment *segment, uintptr_t start, size_t size,
+                            uintptr_t dirty, uintptr_t dirty_end)
+{
+    if (free_checking(heap)) {
+        uintptr_t from = start + FREE_HEAD, to = start + size - sizeof(uint64_t);
+        if (dirty > from)
+            from = dirty;
+        if (dirty_end < to)
+            to = dirty_end;
+        if (from < to)
+            fill(from, to, FREE_FILL);
+    }
     struct free_block *block = (struct free_block *)start;
     block->header = (struct block){ .size = (uint32_t)size, .type = BLOCK_FREE };
     *(uint64_t *)(start + size - sizeof(uint64_t)) = size;
@@ -248,9 +348,15 @@ static void make_free(struct heap *heap, struct segment *segment, uintptr_t star
     set_prev_free(segment, start + size, true);
 }
 
+static void make_free(struct heap *heap, struct segment *segment, uintptr_t start, size_t size)
+{
+    make_free_dirty(heap, segment, start, size, 0, 0);
+}
+
 void backend_init_segment(struct heap *heap, struct segment *segment)
 {
-    make_free(heap, segment, segment->first_block, blocks_end(segment) - segment->first_block);
+    make_free_dirty(heap, segment, segment->first_block, blocks_end(segment) - segment->first_block,
+                    segment->first_block, blocks_end(segment));
     if (heap->last_segment)
         heap->last_segment->next = segment;
     else
@@ -280,13 +386,14 @@ static struct free_block *extend_segment(struct heap *heap, struct segment *segm
         grow = room;
     if (!VirtualAlloc((void *)(segment->base + committed), grow, MEM_COMMIT, segment->protect))
         return NULL;
-    uintptr_t start = blocks_end(segment);
+    uintptr_t start = blocks_end(segment), dirty = start;
     if (tail) {
         free_list_remove(heap, tail);
         start = (uintptr_t)tail;
+        dirty -= sizeof(uint64_t);      /* its footer */
     }
     __atomic_store_n(&segment->committed, committed + grow, __ATOMIC_RELEASE);
-    make_free(heap, segment, start, blocks_end(segment) - start);
+    make_free_dirty(heap, segment, start, blocks_end(segment) - start, dirty, blocks_end(segment));
     return (struct free_block *)start;
 }
 
@@ -315,9 +422,19 @@ static struct free_block *grow(struct heap *heap, size_t need)
     return tail_free_block(segment);
 }
 
+/* Purging runs after every PURGE_INTERVAL bytes freed, never more often. */
+static void note_freed(struct heap *heap, size_t size)
+{
+    heap->freed_since_purge += size;
+    if (heap->freed_since_purge >= PURGE_INTERVAL)
+        backend_purge(heap, false);
+}
+
 /* Turns the first `need` bytes of a busy block into the block and frees
- * what is left when that is big enough to be a block of its own. */
-static void trim_busy(struct heap *heap, struct segment *segment, struct block *block, size_t need)
+ * what is left when that is big enough to be a block of its own; the bytes
+ * up to dirty_end held something else than the free fill. */
+static void trim_busy(struct heap *heap, struct segment *segment, struct block *block, size_t need,
+                      uintptr_t dirty_end)
 {
     size_t rest = block->size - need;
     if (rest < HEAP_MIN_BLOCK)
@@ -328,13 +445,16 @@ static void trim_busy(struct heap *heap, struct segment *segment, struct block *
         struct free_block *following = (struct free_block *)next;
         free_list_remove(heap, following);
         rest += following->header.size;
+        dirty_end = next + FREE_HEAD;
     }
-    make_free(heap, segment, start, rest);
+    make_free_dirty(heap, segment, start, rest, start, dirty_end);
+    if (dirty_end > start)
+        note_freed(heap, rest);
 }
 
 void *backend_alloc(struct heap *heap, size_t size)
 {
-    size_t need = block_size_for(size);
+    size_t need = block_size_for(size + tail_room(heap));
     struct free_block *found = find_fit(heap, need);
     if (!found && !(found = grow(heap, need)))
         return NULL;
@@ -344,8 +464,10 @@ void *backend_alloc(struct heap *heap, size_t size)
     block->type = BLOCK_BUSY;
     block->flags = 0;
     set_prev_free(segment, (uintptr_t)block + block->size, false);
-    trim_busy(heap, segment, block, need);
+    trim_busy(heap, segment, block, need, (uintptr_t)block);
     block->tail = (uint16_t)(block->size - HEAP_BLOCK_HEADER - size);
+    if (heap->flags & HEAP_DEBUG_FLAGS)
+        fill_busy(heap, block, 0, size);
     set_busy_bit(segment, (uintptr_t)(block + 1), true);
     return block + 1;
 }
@@ -355,11 +477,12 @@ void backend_free(struct heap *heap, struct segment *segment, struct block *bloc
     set_busy_bit(segment, (uintptr_t)(block + 1), false);
     uintptr_t start = (uintptr_t)block;
     size_t size = block->size;
-    uintptr_t next = start + size;
+    uintptr_t next = start + size, dirty = start, dirty_end = next;
     if (next < blocks_end(segment) && ((struct block *)next)->type == BLOCK_FREE) {
         struct free_block *following = (struct free_block *)next;
         free_list_remove(heap, following);
         size += following->header.size;
+        dirty_end = next + FREE_HEAD;
     }
     if (block->flags & BLOCK_FLAG_PREV_FREE) {
         size_t previous_size = *(uint64_t *)(start - sizeof(uint64_t));
@@ -367,13 +490,16 @@ void backend_free(struct heap *heap, struct segment *segment, struct block *bloc
         free_list_remove(heap, previous);
         start = (uintptr_t)previous;
         size += previous_size;
+        dirty -= sizeof(uint64_t);      /* its footer */
     }
-    make_free(heap, segment, start, size);
+    make_free_dirty(heap, segment, start, size, dirty, dirty_end);
+    note_freed(heap, size);
 }
 
 bool backend_resize(struct heap *heap, struct segment *segment, struct block *block, size_t size)
 {
-    size_t need = block_size_for(size);
+    size_t need = block_size_for(size + tail_room(heap)), old_size = backend_block_usable(block);
+    uintptr_t dirty_end = (uintptr_t)block + block->size;
     if (need > block->size) {
         uintptr_t next = (uintptr_t)block + block->size;
         if (next >= blocks_end(segment) || ((struct block *)next)->type != BLOCK_FREE ||
@@ -383,9 +509,12 @@ bool backend_resize(struct heap *heap, struct segment *segment, struct block *bl
         free_list_remove(heap, following);
         block->size += following->header.size;
         set_prev_free(segment, (uintptr_t)block + block->size, false);
+        dirty_end = next + FREE_HEAD;
     }
-    trim_busy(heap, segment, block, need);
+    trim_busy(heap, segment, block, need, dirty_end);
     block->tail = (uint16_t)(block->size - HEAP_BLOCK_HEADER - size);
+    if (heap->flags & HEAP_DEBUG_FLAGS)
+        fill_busy(heap, block, old_size, size);
     return true;
 }
 
@@ -407,6 +536,52 @@ struct block *backend_block(const struct segment *segment, uintptr_t data, bool 
 size_t backend_block_usable(const struct block *block)
 {
     return block->size - HEAP_BLOCK_HEADER - block->tail;
+}
+
+/* ---- purging ------------------------------------------------------------- */
+
+/* The whole pages inside a free block, past its links and before its
+ * footer: what purging may give back without touching the block's
+ * bookkeeping. */
+static size_t purge_block(struct free_block *block)
+{
+    uintptr_t from = ((uintptr_t)(block + 1) + HEAP_PAGE - 1) & ~(uintptr_t)(HEAP_PAGE - 1);
+    uintptr_t to = ((uintptr_t)block + block->header.size - sizeof(uint64_t)) & ~(uintptr_t)(HEAP_PAGE - 1);
+    if (to < from + PURGE_MIN_RUN)
+        return 0;
+    if (madvise((void *)from, to - from, MADV_DONTNEED))
+        return 0;
+    block->header.flags |= BLOCK_FLAG_PURGED;
+    return to - from;
+}
+
+/* Only the lists whose blocks can hold a run worth purging. */
+static unsigned first_purge_list(void)
+{
+    return free_list_index(PURGE_MIN_RUN + 2 * HEAP_PAGE);
+}
+
+void backend_purge(struct heap *heap, bool everything)
+{
+    heap->freed_since_purge = 0;
+    /* Free checking promises the fill inside every free block. */
+    if (heap->flags & HEAP_FREE_CHECKING_ENABLED)
+        return;
+    size_t purged = 0;
+    for (unsigned index = first_purge_list(); index < FREE_LISTS; index++)
+        for (struct free_block *block = heap->free_lists[index]; block; block = block->next) {
+            uint8_t flags = block->header.flags;
+            if (flags & BLOCK_FLAG_PURGED)
+                continue;
+            unsigned age = (flags & BLOCK_AGE_MASK) >> BLOCK_AGE_SHIFT;
+            if (!everything && age < PURGE_AGE) {
+                block->header.flags = (uint8_t)((flags & ~BLOCK_AGE_MASK) | (age + 1) << BLOCK_AGE_SHIFT);
+                continue;
+            }
+            if (!everything && purged >= PURGE_BUDGET)
+                continue;       /* next time */
+            purged += purge_block(block);
+        }
 }
 
 /* Gives back what the heap does not use: whole empty segments other than
@@ -473,10 +648,14 @@ bool backend_validate_segment(const struct segment *segment, size_t *free_blocks
             if (previous_free || *(const uint64_t *)(at + block->size - sizeof(uint64_t)) != block->size ||
                 busy_bit(segment, data))
                 return false;
+            if (free_checking(segment->heap) &&
+                !filled(at + FREE_HEAD, at + block->size - sizeof(uint64_t), FREE_FILL))
+                return false;
             ++*free_blocks;
             previous_free = true;
         } else if (block->type == BLOCK_BUSY) {
-            if (!busy_bit(segment, data) || block->tail > block->size - HEAP_BLOCK_HEADER)
+            if (!busy_bit(segment, data) || block->tail > block->size - HEAP_BLOCK_HEADER ||
+                !backend_tail_intact(segment->heap, block))
                 return false;
             if ((block->flags & BLOCK_FLAG_GROUP) && !lfh_validate_group((struct lfh_group *)data))
                 return false;

@@ -13,9 +13,19 @@
 #include "error.h"
 #include "heap.h"
 
-/* Where a free ordinary block's entry points: past its header and links;
- * cbData then counts the bytes nothing uses, cbOverhead the bookkeeping. */
+/* Where a free ordinary block's entry points: past its header and links.
+ * cbOverhead is the bookkeeping, and cbData is counted as Windows counts
+ * it: the entry's data, its data size and twice its overhead reach the
+ * next entry (fact 99), the uncommitted range after the last block. */
 #define FREE_ENTRY_OFFSET (HEAP_BLOCK_HEADER + 2 * sizeof(void *))
+#define WALK_PREFETCH 4
+
+static size_t free_entry_size(const struct segment *segment, uintptr_t at, size_t size)
+{
+    uintptr_t next = at + size == blocks_end(segment) ? segment->base + segment_committed(segment) : at + size;
+    uintptr_t data = at + FREE_ENTRY_OFFSET;
+    return next - data > 2 * HEAP_MIN_BLOCK ? next - data - 2 * HEAP_MIN_BLOCK : 0;
+}
 
 static void fill(PROCESS_HEAP_ENTRY *entry, uintptr_t data, size_t size, unsigned overhead, unsigned region,
                  WORD flags)
@@ -55,9 +65,17 @@ static BOOL region_entry(struct heap *heap, struct segment *segment, unsigned or
     return TRUE;
 }
 
-static BOOL slot_entry(struct lfh_group *group, unsigned index, unsigned ordinal, PROCESS_HEAP_ENTRY *entry)
+static BOOL slot_entry(struct heap *heap, struct lfh_group *group, unsigned index, unsigned ordinal,
+                       PROCESS_HEAP_ENTRY *entry)
 {
     uintptr_t data = (uintptr_t)slot_data(group, index);
+    heap->walk_slot = data;
+    heap->walk_group = group;
+    heap->walk_index = index;
+    /* A walk reads the slots' headers in order, each a cache miss of its
+     * own: ask for the ones a few calls ahead now. */
+    if (index + WALK_PREFETCH < group->count)
+        __builtin_prefetch(block_of(slot_data(group, index + WALK_PREFETCH)));
     if (lfh_slot_busy(group, index))
         fill(entry, data, lfh_slot_size(group, index), HEAP_BLOCK_HEADER, region_index(ordinal),
              PROCESS_HEAP_ENTRY_BUSY);
@@ -83,13 +101,14 @@ static BOOL entry_at(struct heap *heap, struct segment *segment, unsigned ordina
     if (block->size < HEAP_MIN_BLOCK || block->size % HEAP_ALIGN || at + block->size > end)
         return failure(ERROR_INVALID_PARAMETER);    /* a smashed header */
     if (block->type == BLOCK_FREE) {
-        fill(entry, at + FREE_ENTRY_OFFSET, block->size - HEAP_MIN_BLOCK, HEAP_MIN_BLOCK, region_index(ordinal), 0);
+        fill(entry, at + FREE_ENTRY_OFFSET, free_entry_size(segment, at, block->size), HEAP_MIN_BLOCK,
+             region_index(ordinal), 0);
         return TRUE;
     }
     if (block->type != BLOCK_BUSY)
         return failure(ERROR_INVALID_PARAMETER);
     if (block->flags & BLOCK_FLAG_GROUP)
-        return slot_entry((struct lfh_group *)(block + 1), 0, ordinal, entry);
+        return slot_entry(heap, (struct lfh_group *)(block + 1), 0, ordinal, entry);
     size_t usable = backend_block_usable(block);
     fill(entry, (uintptr_t)(block + 1), usable, block->size - usable, region_index(ordinal),
          PROCESS_HEAP_ENTRY_BUSY);
@@ -100,6 +119,27 @@ static struct segment *own_segment(struct heap *heap, uintptr_t address)
 {
     struct segment *segment = segment_at(address);
     return segment && segment->heap == heap ? segment : NULL;
+}
+
+/* The group of the slot at data.  When data is the slot this heap's walk
+ * returned last, its group only needs to still be one (HeapCompact may have
+ * given it back) holding that slot: the slot's own header, a cache miss of
+ * its own, is not read. */
+static struct lfh_group *walked_slot_group(struct heap *heap, const struct segment *segment, uintptr_t data,
+                                           unsigned *index)
+{
+    struct lfh_group *group = heap->walk_group;
+    if (data == heap->walk_slot && group && (uintptr_t)group >= segment->first_block + HEAP_BLOCK_HEADER &&
+        (uintptr_t)group < blocks_end(segment) && busy_bit(segment, (uintptr_t)group)) {
+        const struct block *block = block_of(group);
+        if (block->type == BLOCK_BUSY && (__atomic_load_n(&block->flags, __ATOMIC_RELAXED) & BLOCK_FLAG_GROUP) &&
+            group->magic == GROUP_MAGIC && heap->walk_index < group->count &&
+            (uintptr_t)slot_data(group, heap->walk_index) == data) {
+            *index = heap->walk_index;
+            return group;
+        }
+    }
+    return lfh_slot_group(segment, data, index);
 }
 
 static BOOL walk_next(struct heap *heap, PROCESS_HEAP_ENTRY *entry)
@@ -122,10 +162,10 @@ static BOOL walk_next(struct heap *heap, PROCESS_HEAP_ENTRY *entry)
     if (entry->wFlags & PROCESS_HEAP_UNCOMMITTED_RANGE)
         return region_entry(heap, segment->next, ordinal + 1, entry);
     unsigned index;
-    struct lfh_group *group = lfh_slot_group(segment, data, &index);
+    struct lfh_group *group = walked_slot_group(heap, segment, data, &index);
     if (group) {
         if (index + 1 < group->count)
-            return slot_entry(group, index + 1, ordinal, entry);
+            return slot_entry(heap, group, index + 1, ordinal, entry);
         const struct block *block = block_of(group);
         return entry_at(heap, segment, ordinal, (uintptr_t)block + block->size, entry);
     }
@@ -163,7 +203,7 @@ bool heap_validate_all(struct heap *heap)
         return false;
     for (struct large_block *large = heap->large; large; large = large->next)
         if (large->magic != LARGE_MAGIC || large->heap != heap || large_at((uintptr_t)large) != large ||
-            large->size + HEAP_LARGE_HEADER > large->committed || large->committed > large->reserved ||
+            large->size + HEAP_LARGE_HEADER > large->reserved || large->dirty + HEAP_LARGE_HEADER > large->reserved ||
             (large->next && large->next->prev != large))
             return false;
     return true;
@@ -175,8 +215,10 @@ static bool valid_block(struct heap *heap, const void *data)
     switch (where.kind) {
     case SLOT_BLOCK:
         return lfh_slot_busy(where.group, where.index);
-    case ORDINARY_BLOCK:
-        return heap_ordinary_block(&where, data) != NULL;
+    case ORDINARY_BLOCK: {
+        const struct block *block = heap_ordinary_block(&where, data);
+        return block && backend_tail_intact(heap, block);
+    }
     case LARGE_BLOCK:
         return where.large->magic == LARGE_MAGIC && where.large->heap == heap;
     case NOT_A_BLOCK:

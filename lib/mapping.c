@@ -1009,8 +1009,12 @@ BOOL WINAPI FlushViewOfFile(LPCVOID address, SIZE_T size)
     vm_lock_shared();
     struct vm_allocation *allocation = vm_allocation_at((uintptr_t)address);
     BOOL done = FALSE;
-    if (!allocation || !view_is_mapping(allocation)) {
+    if (!allocation) {
         failure(ERROR_INVALID_PARAMETER);
+    } else if (!view_is_mapping(allocation)) {
+        /* Windows finds no mapped data to write (STATUS_NOT_MAPPED_DATA),
+         * which kernelbase reports as success. */
+        done = TRUE;
     } else {
         uintptr_t view_end = allocation->base + allocation->size;
         uintptr_t end = size ? page_up((uintptr_t)address + size) : view_end;

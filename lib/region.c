@@ -55,6 +55,7 @@ static uintptr_t guard_clears[GUARD_CLEARS];
 static int guard_clears_pending;
 
 static void drain_guard_clears(void);
+static void released_range(uintptr_t start, size_t size);
 
 void vm_lock_shared(void)
 {
@@ -572,10 +573,7 @@ BOOL vm_release(struct vm_allocation *allocation)
         if (run != &allocation->first_run)
             pool_free(&run_pool, run);
     }
-    if (allocation->base >= BOTTOM_UP_START && allocation->base < bottom_up_cursor)
-        bottom_up_cursor = allocation->base;
-    if (allocation->base == top_down_next)
-        top_down_next += allocation->mapped_size;
+    released_range(allocation->base, allocation->mapped_size);
     pool_free(&allocation_pool, allocation);
     return TRUE;
 }
@@ -628,6 +626,72 @@ BOOL vm_change(struct vm_allocation *allocation, uintptr_t start, size_t size, D
         state == MEM_COMMIT)
         return TRUE;            /* nothing to do: no syscall */
     return update_runs(allocation, start, end, state, protect, TRUE);
+}
+
+/* Placement hints follow what the allocation gave back. */
+static void released_range(uintptr_t start, size_t size)
+{
+    if (start >= BOTTOM_UP_START && start < bottom_up_cursor)
+        bottom_up_cursor = start;
+    if (start == top_down_next)
+        top_down_next += size;
+}
+
+static BOOL resizable(const struct vm_allocation *allocation, size_t size)
+{
+    const struct vm_run *run = vm_run_at(allocation->base);
+    return run && allocation->type == MEM_PRIVATE && !allocation->flags && allocation->size == allocation->mapped_size &&
+           run->size == allocation->size && run->state == MEM_COMMIT && !run->locked &&
+           !(run->protect & PAGE_GUARD) && size && size % ALLOCATION_GRANULARITY == 0;
+}
+
+static BOOL move_allocation(struct vm_allocation *allocation, size_t size, BOOL (*prepare)(uintptr_t, size_t))
+{
+    struct vm_request request = { .size = size };
+    const struct kernel_mapping reservation = { PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 };
+    uintptr_t target = place(&request, size, &reservation);
+    if (!target)
+        return failure(ERROR_NOT_ENOUGH_MEMORY);
+    if (prepare && !prepare(target, size)) {
+        munmap((void *)target, size);
+        return failure(ERROR_NOT_ENOUGH_MEMORY);
+    }
+    struct vm_run *run = vm_run_at(allocation->base);
+    if (addrmap_insert(&runs, target, run) < 0) {
+        munmap((void *)target, size);
+        return failure(ERROR_NOT_ENOUGH_MEMORY);
+    }
+    /* The target is a reservation of our own: MREMAP_FIXED replaces only it. */
+    void *moved = mremap((void *)allocation->base, allocation->size, size, MREMAP_MAYMOVE | MREMAP_FIXED,
+                         (void *)target);
+    if (moved == MAP_FAILED) {
+        addrmap_remove(&runs, target);
+        munmap((void *)target, size);
+        return failure(ERROR_NOT_ENOUGH_MEMORY);
+    }
+    addrmap_remove(&runs, allocation->base);
+    released_range(allocation->base, allocation->size);
+    allocation->base = run->start = target;
+    return TRUE;
+}
+
+BOOL vm_resize(struct vm_allocation *allocation, size_t size, BOOL (*prepare_move)(uintptr_t, size_t), BOOL may_move)
+{
+    if (!resizable(allocation, size))
+        return failure(ERROR_INVALID_PARAMETER);
+    size_t old_size = allocation->size;
+    if (size == old_size)
+        return TRUE;
+    /* Without MREMAP_MAYMOVE the kernel only grows into unmapped space, and
+     * everything the map holds is mapped: nobody's memory is taken. */
+    if (mremap((void *)allocation->base, old_size, size, 0) == MAP_FAILED) {
+        if (size < old_size || !may_move || !move_allocation(allocation, size, prepare_move))
+            return size < old_size ? failure_from_errno() : failure(ERROR_NOT_ENOUGH_MEMORY);
+    } else if (size < old_size) {
+        released_range(allocation->base + size, old_size - size);
+    }
+    allocation->size = allocation->mapped_size = vm_run_at(allocation->base)->size = size;
+    return TRUE;
 }
 
 static void drain_guard_clears(void)

@@ -89,6 +89,14 @@ BOOL vm_release(struct vm_allocation *allocation);
 /* Sets [start, start+size) of allocation to state (MEM_COMMIT with protect,
  * or MEM_RESERVE) in the kernel and in the map. */
 BOOL vm_change(struct vm_allocation *allocation, uintptr_t start, size_t size, DWORD state, DWORD protect);
+/* Resizes a private allocation that is one committed run of whole granules
+ * (as a large heap block is) with mremap, so no byte is copied: in place,
+ * or, with may_move, to a fresh range placed like a new allocation (the
+ * kernel moves the pages there; nothing else is ever mapped over).  The
+ * allocation keeps its record; its base may change.  prepare_move, if not
+ * NULL, is told the new range before anything moves and may refuse it. */
+BOOL vm_resize(struct vm_allocation *allocation, size_t size, BOOL (*prepare_move)(uintptr_t, size_t),
+               BOOL may_move);
 BOOL vm_set_locked(struct vm_allocation *allocation, uintptr_t start, size_t size, BOOL locked);
 
 /* For the fault handler, which cannot wait for a lock its own thread may

@@ -42,6 +42,14 @@ static BOOL valid_private_protection(DWORD protect)
     return (exclusive & (exclusive - 1)) == 0;
 }
 
+/* Caching attributes belong to the allocation: a page keeps them when it is
+ * committed again or reprotected, and ordinary memory cannot gain them. */
+static DWORD with_allocation_caching(DWORD protect, const struct vm_allocation *allocation)
+{
+    DWORD caching = PAGE_NOCACHE | PAGE_WRITECOMBINE;
+    return (protect & ~caching) | (allocation->protect & caching);
+}
+
 /* [address, address+size) lies in user space and does not wrap. */
 static BOOL valid_user_range(uintptr_t address, size_t size)
 {
@@ -161,10 +169,6 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
     if (reserve) {
         request.base = at & ~(uintptr_t)(ALLOCATION_GRANULARITY - 1);
         request.size = at ? page_up(at + size) - request.base : page_up(size);
-        if (request.size < size) {
-            failure(ERROR_NOT_ENOUGH_MEMORY);
-            return NULL;
-        }
         vm_lock_exclusive();
         struct vm_allocation *allocation = vm_allocate(&request);
         vm_unlock();
@@ -183,7 +187,8 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
     else if (view_is_mapping(allocation))
         committed = view_commit(allocation, start, end, protect);
     else
-        committed = vm_change(allocation, start, end - start, MEM_COMMIT, protect);
+        committed = vm_change(allocation, start, end - start, MEM_COMMIT,
+                              with_allocation_caching(protect, allocation));
     vm_unlock();
     return committed ? (LPVOID)start : NULL;
 }
@@ -266,26 +271,27 @@ BOOL WINAPI VirtualProtect(LPVOID address, SIZE_T size, DWORD protect, PDWORD ol
         return failure(ERROR_INVALID_PARAMETER);
     uintptr_t start = page_down((uintptr_t)address);
     uintptr_t end = page_up((uintptr_t)address + size);
-    if (end <= start)
-        end = start + address_space()->page_size;
+    /* Size 0 at a page boundary covers no page: the call only reports the
+     * protection of the page there, as in Wine. */
+    BOOL empty = end == start;
 
     if (protect & PAGE_GUARD)
         faults_install();
     view_refresh(start);        /* pages other views committed count as committed */
     vm_lock_exclusive();
-    struct vm_allocation *allocation = committed_allocation(start, end);
+    struct vm_allocation *allocation = committed_allocation(start, empty ? start + address_space()->page_size : end);
     BOOL done = FALSE;
-    if (allocation && view_is_mapping(allocation)) {
+    if (allocation && empty) {
+        *old_protect = vm_run_at(start)->protect;
+        done = TRUE;
+    } else if (allocation && view_is_mapping(allocation)) {
         done = view_protect(allocation, start, end, protect, old_protect);
     } else if (allocation && !private_ok) {
         failure(ERROR_INVALID_PARAMETER);
     } else if (allocation) {
         DWORD old = vm_run_at(start)->protect;
-        /* Caching attributes belong to the allocation: they stay when a page
-         * is reprotected, and cannot be added to ordinary memory later. */
-        DWORD caching = PAGE_NOCACHE | PAGE_WRITECOMBINE;
-        DWORD effective = (protect & ~caching) | (allocation->protect & caching);
-        done = vm_change(allocation, start, end - start, MEM_COMMIT, effective);
+        done = vm_change(allocation, start, end - start, MEM_COMMIT,
+                         with_allocation_caching(protect, allocation));
         if (done)
             *old_protect = old;
     }

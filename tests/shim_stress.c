@@ -52,9 +52,18 @@ int main(int argc, char **argv)
         pthread_create(&threads[i], NULL, work, (void *)(uintptr_t)i);
     pid_t child = fork();                   /* while the others allocate */
     if (child == 0) {
-        void *block = malloc(1000);
-        free(block);
-        _exit(HeapValidate(GetProcessHeap(), 0, NULL) ? 0 : 1);
+        /* The other threads' caches are orphans here, maybe caught in the
+         * middle of an operation: HeapLock must not wait for them. */
+        HANDLE heap = GetProcessHeap();
+        if (!HeapLock(heap) || !HeapValidate(heap, 0, NULL) || !HeapUnlock(heap))
+            _exit(1);
+        static void *blocks[5000];
+        for (int i = 0; i < 5000; i++)
+            blocks[i] = malloc((size_t)i % 300 + 1);
+        for (int i = 0; i < 5000; i++)
+            free(blocks[i]);
+        HeapCompact(heap, 0);
+        _exit(HeapValidate(heap, 0, NULL) ? 0 : 1);
     }
     for (unsigned i = 0; i < THREADS; i++)
         pthread_join(threads[i], NULL);

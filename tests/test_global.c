@@ -129,6 +129,35 @@ START_TEST(fixed_realloc_moves_only_when_allowed)
 }
 END_TEST
 
+START_TEST(global_modify_makes_fixed_memory_moveable)
+{
+    char *fixed = GlobalAlloc(GMEM_FIXED, 100);
+    strcpy(fixed, "carried over");
+    SetLastError(SENTINEL_ERROR);
+    HGLOBAL moveable = GlobalReAlloc(fixed, 0, GMEM_MODIFY | GMEM_MOVEABLE);
+    ck_assert_ptr_nonnull(moveable);
+    ck_assert_last_error(SENTINEL_ERROR);
+    ck_assert_ptr_ne(moveable, fixed);
+    ck_assert_uint_eq(GlobalSize(moveable), 100);
+    char *data = GlobalLock(moveable);
+    ck_assert_ptr_nonnull(data);
+    ck_assert_ptr_ne(data, moveable);
+    ck_assert_str_eq(data, "carried over");
+    ck_assert_uint_eq(GlobalFlags(moveable), 1);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!GlobalUnlock(moveable));
+    ck_assert_last_error(NO_ERROR);
+    ck_assert_ptr_eq(GlobalHandle(data), moveable);
+    ck_assert_ptr_null(GlobalFree(moveable));
+
+    /* LocalReAlloc keeps fixed memory fixed. */
+    char *local = LocalAlloc(LMEM_FIXED, 100);
+    ck_assert_ptr_eq(LocalReAlloc(local, 0, LMEM_MODIFY | LMEM_MOVEABLE), local);
+    ck_assert_ptr_eq(LocalLock(local), local);
+    ck_assert_ptr_null(LocalFree(local));
+}
+END_TEST
+
 START_TEST(bad_handles)
 {
     static char not_a_block[64] __attribute__((aligned(16)));
@@ -152,6 +181,12 @@ START_TEST(bad_handles)
         ck_assert_ptr_null(GlobalHandle(bad[i]));
         ck_assert_last_error(ERROR_INVALID_HANDLE);
     }
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!GlobalUnlock(freed));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!LocalUnlock(freed));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
     ck_assert_ptr_null(GlobalFree(NULL));
     ck_assert_ptr_null(LocalLock(NULL));
     ck_assert(HeapValidate(GetProcessHeap(), 0, NULL));
@@ -177,6 +212,51 @@ START_TEST(many_handles)
 }
 END_TEST
 
+/* What cannot be granted fails with ERROR_NOT_ENOUGH_MEMORY (or, for the
+ * discardable flag without LMEM_MODIFY, ERROR_INVALID_PARAMETER) and
+ * leaves the block as it was. */
+START_TEST(refused_allocations_and_reallocations)
+{
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalAlloc(LMEM_MOVEABLE, SIZE_MAX));
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalAlloc(LMEM_MOVEABLE, (SIZE_T)1 << 50));     /* a handle, but no memory */
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+
+    HLOCAL moveable = LocalAlloc(LMEM_MOVEABLE, 16);
+    char *data = LocalLock(moveable);
+    memcpy(data, "fifteen chars..", 16);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalReAlloc(moveable, 1 << 20, 0));          /* locked: it may not move */
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    ck_assert_ptr_eq(LocalLock(moveable), data);
+    ck_assert_str_eq(data, "fifteen chars..");
+    ck_assert(LocalUnlock(moveable));
+    ck_assert(!LocalUnlock(moveable));
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalReAlloc(moveable, SIZE_MAX, LMEM_MOVEABLE));
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalReAlloc(moveable, 32, LMEM_DISCARDABLE));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert_uint_eq(LocalSize(moveable), 16);
+    ck_assert_str_eq(LocalLock(moveable), "fifteen chars..");
+    ck_assert(!LocalUnlock(moveable));
+    ck_assert_ptr_null(LocalFree(moveable));
+
+    char *fixed = LocalAlloc(LMEM_FIXED, 16);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalReAlloc(fixed, 32, LMEM_DISCARDABLE));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalReAlloc(fixed, (SIZE_T)1 << 50, LMEM_MOVEABLE));
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    ck_assert_uint_eq(LocalSize(fixed), 16);
+    ck_assert_ptr_null(LocalFree(fixed));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("global");
@@ -185,8 +265,10 @@ static Suite *make_suite(void)
     tcase_add_test(cases, moveable_memory_counts_locks);
     tcase_add_test(cases, moveable_memory_moves_and_discards);
     tcase_add_test(cases, fixed_realloc_moves_only_when_allowed);
+    tcase_add_test(cases, global_modify_makes_fixed_memory_moveable);
     tcase_add_test(cases, bad_handles);
     tcase_add_test(cases, many_handles);
+    tcase_add_test(cases, refused_allocations_and_reallocations);
     suite_add_tcase(suite, cases);
     return suite;
 }

@@ -154,11 +154,12 @@ START_TEST(duplicate_rejects_bad_processes_and_handles)
     ck_assert(!DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(), (HANDLE)0x1238, &out, 0,
                                FALSE, DUPLICATE_SAME_ACCESS));
     ck_assert_last_error(ERROR_INVALID_HANDLE);
+    ck_assert_ptr_eq(out, (HANDLE)0x77);        /* a bad process: the output is left alone */
     SetLastError(0);
     ck_assert(!DuplicateHandle(GetCurrentProcess(), (HANDLE)0x123c, GetCurrentProcess(), &out, 0,
                                FALSE, DUPLICATE_SAME_ACCESS));
     ck_assert_last_error(ERROR_INVALID_HANDLE);
-    ck_assert_ptr_eq(out, (HANDLE)0x77);
+    ck_assert_ptr_null(out);                    /* a bad source: NT has cleared it */
 }
 END_TEST
 
@@ -172,6 +173,20 @@ START_TEST(handle_information_needs_a_buffer)
     ck_assert(!GetHandleInformation(NULL, NULL));
     ck_assert_last_error(ERROR_INVALID_HANDLE);
     ck_assert(CloseHandle(handle));
+}
+END_TEST
+
+START_TEST(pseudo_handles_have_no_attributes)
+{
+    DWORD flags = 0x5555;
+    ck_assert(GetHandleInformation(GetCurrentProcess(), &flags));
+    ck_assert_uint_eq(flags, 0);
+    flags = 0x5555;
+    ck_assert(GetHandleInformation(GetCurrentThread(), &flags));
+    ck_assert_uint_eq(flags, 0);
+    SetLastError(0);
+    ck_assert(!GetHandleInformation(GetCurrentProcess(), NULL));
+    ck_assert_last_error(ERROR_NOACCESS);
 }
 END_TEST
 
@@ -320,6 +335,7 @@ static Suite *make_suite(void)
     tcase_add_test(api, duplicate_same_attributes);
     tcase_add_test(api, duplicate_rejects_bad_processes_and_handles);
     tcase_add_test(api, handle_information_needs_a_buffer);
+    tcase_add_test(api, pseudo_handles_have_no_attributes);
     tcase_add_test(api, process_and_thread_ids);
     suite_add_tcase(suite, api);
     TCase *objects = tcase_create("objects");

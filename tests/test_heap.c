@@ -611,6 +611,9 @@ START_TEST(fixed_heap_has_no_large_blocks)
     ck_assert(HeapDestroy(heap));
 
     const SIZE_T chunk = 10 * 4096;                                     /* fact 97 */
+    /* A heap just destroyed, larger than the next: its memory must not
+     * let the next fixed heap hold more than its maximum. */
+    ck_assert(HeapDestroy(HeapCreate(0, ALLOC_SIZE, ALLOC_SIZE)));
     heap = HeapCreate(0, 2 * chunk, 5 * chunk);
     ck_assert_ptr_null(HeapAlloc(heap, 0, 5 * chunk + 1));
     ck_assert_ptr_null(HeapAlloc(heap, 0, 5 * chunk));
@@ -641,6 +644,7 @@ START_TEST(walk_empty_heap)
     ck_assert_uint_eq(free_block.iRegionIndex, 0);
     ck_assert_uint_eq(uncommitted.wFlags, PROCESS_HEAP_UNCOMMITTED_RANGE);
     ck_assert_ptr_eq(uncommitted.lpData, (char *)heap + region.Region.dwCommittedSize);
+    ck_assert_ptr_eq(uncommitted.lpData, (char *)free_block.lpData + free_block.cbData + 2 * free_block.cbOverhead);
     ck_assert_uint_eq(uncommitted.cbData, region.Region.dwUnCommittedSize);
     ck_assert_uint_eq(uncommitted.cbOverhead, 0);
     ck_assert(HeapDestroy(heap));
@@ -760,6 +764,20 @@ START_TEST(set_information)
     ck_assert_last_error(ERROR_INVALID_PARAMETER);
     ck_assert(!HeapSetInformation(NULL, HeapOptimizeResources, &optimize, 2));
     ck_assert_last_error(ERROR_BAD_LENGTH);
+
+    /* The LFH is refused for a heap of fixed size too (HeapSetInformation's
+     * documentation); an unknown class is a bad parameter. */
+    heap = HeapCreate(0, 0x10000, 0x10000);
+    value = 2;
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!HeapSetInformation(heap, HeapCompatibilityInformation, &value, sizeof(value)));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert(HeapQueryInformation(heap, HeapCompatibilityInformation, &value, sizeof(value), NULL));
+    ck_assert_uint_eq(value, 0);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!HeapSetInformation(heap, (HEAP_INFORMATION_CLASS)99, &value, sizeof(value)));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert(HeapDestroy(heap));
 }
 END_TEST
 
@@ -857,7 +875,10 @@ START_TEST(compact_returns_largest_free_block)
     SIZE_T largest = HeapCompact(heap, 0);
     ck_assert_uint_gt(largest, 0);
     ck_assert_int_eq(walk(heap), 3);
-    ck_assert_uint_eq(largest, entries[1].cbData + 4 * sizeof(void *) - 8);
+    /* The free block runs from 8 bytes of header before its entry's data
+     * less its links to the segment's 8-byte end marker before the
+     * uncommitted range, which the entry reaches with twice its overhead. */
+    ck_assert_uint_eq(largest, entries[1].cbData + 2 * entries[1].cbOverhead + 2 * sizeof(void *) - 8);
     /* The grown sub-heap went back: its address is free again. */
     ck_assert_uint_eq(VirtualQuery(segment, &info, sizeof(info)), sizeof(info));
     ck_assert_uint_eq(info.State, MEM_FREE);

@@ -248,6 +248,208 @@ START_TEST(walk_under_lock_while_others_allocate)
 }
 END_TEST
 
+/* ---- the front end's per-thread caches ---------------------------------- */
+
+#define SMALL 48
+
+/* A heap whose SMALL bin has switched to the front end. */
+static HANDLE front_end_heap(void)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    for (int i = 0; i < 40; i++)
+        ck_assert(HeapFree(heap, 0, HeapAlloc(heap, 0, SMALL)));
+    ULONG mode = 0;
+    ck_assert(HeapQueryInformation(heap, HeapCompatibilityInformation, &mode, sizeof(mode), NULL));
+    ck_assert_uint_eq(mode, 2);
+    return heap;
+}
+
+static int busy_blocks(HANDLE heap)
+{
+    PROCESS_HEAP_ENTRY entry = { .lpData = NULL };
+    int busy = 0;
+    while (HeapWalk(heap, &entry))
+        busy += (entry.wFlags & PROCESS_HEAP_ENTRY_BUSY) != 0;
+    ck_assert_uint_eq(GetLastError(), ERROR_NO_MORE_ITEMS);
+    return busy;
+}
+
+static bool entry_is_busy(HANDLE heap, const void *block)
+{
+    PROCESS_HEAP_ENTRY entry = { .lpData = NULL };
+    while (HeapWalk(heap, &entry))
+        if (entry.lpData == block)
+            return (entry.wFlags & PROCESS_HEAP_ENTRY_BUSY) != 0;
+    ck_abort_msg("HeapWalk does not list %p", block);
+    return false;
+}
+
+struct remote_free {
+    HANDLE heap;
+    void *block;
+    BOOL freed;
+    DWORD error;
+};
+
+static void *free_there(void *argument)
+{
+    struct remote_free *call = argument;
+    SetLastError(0);
+    call->freed = HeapFree(call->heap, 0, call->block);
+    call->error = GetLastError();
+    return NULL;
+}
+
+static BOOL free_on_another_thread(HANDLE heap, void *block, DWORD *error)
+{
+    struct remote_free call = { .heap = heap, .block = block };
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, free_there, &call), 0);
+    pthread_join(thread, NULL);
+    *error = call.error;
+    return call.freed;
+}
+
+START_TEST(double_frees_here_and_there)
+{
+    HANDLE heap = front_end_heap();
+    DWORD error;
+    /* Freed by another thread: at once free to HeapWalk and HeapValidate,
+     * before this thread, its owner, takes the slot back. */
+    void *block = HeapAlloc(heap, 0, SMALL);
+    ck_assert(entry_is_busy(heap, block));
+    ck_assert(free_on_another_thread(heap, block, &error));
+    ck_assert(!entry_is_busy(heap, block));
+    ck_assert(!HeapValidate(heap, 0, block));
+    ck_assert(!free_on_another_thread(heap, block, &error));
+    ck_assert_uint_eq(error, ERROR_INVALID_PARAMETER);
+    SetLastError(0);
+    ck_assert(!HeapFree(heap, 0, block));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert_int_eq(HeapSize(heap, 0, block), (SIZE_T)-1);
+
+    /* Freed here, its owner: another thread's second free fails as well. */
+    block = HeapAlloc(heap, 0, SMALL);
+    ck_assert(HeapFree(heap, 0, block));
+    ck_assert(!free_on_another_thread(heap, block, &error));
+    ck_assert_uint_eq(error, ERROR_INVALID_PARAMETER);
+    SetLastError(0);
+    ck_assert(!HeapFree(heap, 0, block));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert_int_eq(busy_blocks(heap), 0);
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
+#define DEAD_THREADS 32
+#define PER_THREAD 100
+
+struct short_life {
+    HANDLE heap;
+    void *first;
+    void *freed[PER_THREAD / 2];
+    void *kept[PER_THREAD / 2];
+};
+
+/* Allocates, frees half of it, and leaves the other half to its caller. */
+static void *live_shortly(void *argument)
+{
+    struct short_life *life = argument;
+    void *blocks[PER_THREAD];
+    for (int i = 0; i < PER_THREAD; i++)
+        blocks[i] = HeapAlloc(life->heap, 0, SMALL);
+    life->first = blocks[0];
+    for (int i = 0; i < PER_THREAD; i++) {
+        if (i % 2)
+            life->kept[i / 2] = blocks[i];
+        else if (!HeapFree(life->heap, 0, (life->freed[i / 2] = blocks[i])))
+            life->first = NULL;
+    }
+    return NULL;
+}
+
+START_TEST(dead_threads_hand_their_caches_on)
+{
+    HANDLE heap = front_end_heap();
+    static struct short_life lives[DEAD_THREADS];
+    for (int t = 0; t < DEAD_THREADS; t++) {
+        lives[t] = (struct short_life){ .heap = heap };
+        pthread_t thread;
+        ck_assert_int_eq(pthread_create(&thread, NULL, live_shortly, &lives[t]), 0);
+        pthread_join(thread, NULL);
+        ck_assert_ptr_nonnull(lives[t].first);
+        /* The next thread takes over the cache the last one left, free
+         * slots and all, instead of carving groups of its own. */
+        bool reused = false;
+        for (int i = 0; t && i < PER_THREAD / 2; i++)
+            reused |= lives[t].first == lives[t - 1].freed[i];
+        ck_assert(reused || !t);
+    }
+    ck_assert_int_eq(busy_blocks(heap), DEAD_THREADS * PER_THREAD / 2);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    /* Freed here, into the caches of threads that are gone. */
+    for (int t = 0; t < DEAD_THREADS; t++)
+        for (int i = 0; i < PER_THREAD / 2; i++)
+            ck_assert(HeapFree(heap, 0, lives[t].kept[i]));
+    ck_assert_int_eq(busy_blocks(heap), 0);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    /* Nothing was lost: compaction gives every group back. */
+    HeapCompact(heap, 0);
+    PROCESS_HEAP_ENTRY entry = { .lpData = NULL };
+    int entries = 0;
+    while (HeapWalk(heap, &entry))
+        entries++;
+    ck_assert_int_eq(entries, 3);       /* the region, one free block, the uncommitted rest */
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
+START_TEST(a_new_heap_at_a_dead_heaps_address)
+{
+    /* This thread's cache of a destroyed heap must not serve the heap that
+     * takes its place (the segment cache hands the same address back). */
+    for (int round = 0; round < 8; round++) {
+        HANDLE heap = front_end_heap();
+        void *blocks[200];
+        for (int i = 0; i < 200; i++)
+            ck_assert_ptr_nonnull(blocks[i] = HeapAlloc(heap, 0, SMALL));
+        for (int i = 0; i < 200; i += 2)
+            ck_assert(HeapFree(heap, 0, blocks[i]));
+        ck_assert_int_eq(busy_blocks(heap), 100);
+        ck_assert(HeapValidate(heap, 0, NULL));
+        ck_assert(HeapDestroy(heap));
+    }
+}
+END_TEST
+
+START_TEST(more_heaps_than_a_thread_keeps_caches_for)
+{
+    /* A thread keeps caches for a few heaps at once; going round more of
+     * them hands caches back and takes them up again. */
+    enum { HEAPS = 20, BLOCKS = 30 };
+    HANDLE heaps[HEAPS];
+    void *blocks[HEAPS][BLOCKS];
+    for (int h = 0; h < HEAPS; h++)
+        heaps[h] = front_end_heap();
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < BLOCKS; i++)
+            for (int h = 0; h < HEAPS; h++)
+                ck_assert_ptr_nonnull(blocks[h][i] = HeapAlloc(heaps[h], 0, SMALL));
+        for (int h = 0; h < HEAPS; h++)
+            ck_assert_int_eq(busy_blocks(heaps[h]), BLOCKS);
+        for (int i = 0; i < BLOCKS; i++)
+            for (int h = HEAPS; h-- > 0;)
+                ck_assert(HeapFree(heaps[h], 0, blocks[h][i]));
+    }
+    for (int h = 0; h < HEAPS; h++) {
+        ck_assert_int_eq(busy_blocks(heaps[h]), 0);
+        ck_assert(HeapValidate(heaps[h], 0, NULL));
+        ck_assert(HeapDestroy(heaps[h]));
+    }
+}
+END_TEST
+
 static void *create_process_heap(void *argument)
 {
     *(HANDLE *)argument = GetProcessHeap();
@@ -279,6 +481,10 @@ static Suite *make_suite(void)
     tcase_add_test(cases, concurrent_churn);
     tcase_add_test(cases, heap_lock_excludes_other_threads);
     tcase_add_test(cases, walk_under_lock_while_others_allocate);
+    tcase_add_test(cases, double_frees_here_and_there);
+    tcase_add_test(cases, dead_threads_hand_their_caches_on);
+    tcase_add_test(cases, a_new_heap_at_a_dead_heaps_address);
+    tcase_add_test(cases, more_heaps_than_a_thread_keeps_caches_for);
     suite_add_tcase(suite, cases);
     return suite;
 }

@@ -339,11 +339,13 @@ START_TEST(named_image_in_another_process)
     ck_assert_ptr_nonnull(mapping);
     ck_assert_last_error(ERROR_SUCCESS);
     ck_assert(CloseHandle(file));
+    char program[4096];
+    test_program_path(program, sizeof(program));
     fflush(NULL);
     pid_t child = fork();
     if (child == 0) {
         setenv("W32MEM_IMAGE_NAME", name, 1);
-        execl("/proc/self/exe", "test_image", (char *)NULL);
+        execl(program, "test_image", (char *)NULL);
         _exit(97);
     }
     int status;

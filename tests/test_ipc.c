@@ -279,6 +279,8 @@ static pid_t spawn(const char *role, uid_t uid)
 {
     char owner[32];
     snprintf(owner, sizeof(owner), "%lu", (unsigned long)geteuid());
+    char program[4096];
+    test_program_path(program, sizeof(program));
     fflush(NULL);
     pid_t child = fork();
     if (child == 0) {
@@ -287,7 +289,7 @@ static pid_t spawn(const char *role, uid_t uid)
         setenv("W32MEM_IPC_OWNER", owner, 1);
         setenv("W32MEM_IPC_ROLE", role, 1);
         setenv("W32MEM_IPC_NAME", name, 1);
-        execl("/proc/self/exe", "test_ipc", (char *)NULL);
+        execl(program, "test_ipc", (char *)NULL);
         _exit(97);
     }
     ck_assert_int_gt(child, 0);
@@ -632,6 +634,11 @@ END_TEST
  * VirtualQuery there shows it committed. */
 START_TEST(sec_reserve_commits_cross_processes)
 {
+    /* The peer's first access to a page committed elsewhere faults and is
+     * retried once the fault handler has synced the commitment: memcheck
+     * reports that first access as an invalid read. */
+    if (UNDER_VALGRIND)
+        return;
     unique_name();
     size_t p = page();
     HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_RESERVE, 0, (DWORD)(4 * p), name);

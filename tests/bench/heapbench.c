@@ -7,7 +7,8 @@
  * mimalloc (as mimalloc-bench does), and each child's peak RSS and minor
  * faults come from wait4.  A baseline that is not installed is skipped with
  * a note.  Times are the median of REPETITIONS runs.
- * Usage: heapbench [scale], scale 1 (default) or smaller. */
+ * Usage: heapbench [scale [workload...]], scale 1 (default) or smaller;
+ * naming workloads (W1 ... W7) runs only those. */
 #include <dlfcn.h>
 #include <math.h>
 #include <errno.h>
@@ -314,12 +315,13 @@ static long w4_realloc(void)
     return count;
 }
 
-static long w5_large(void)
+/* W5 touches the first byte of each block, W5b every page of it. */
+static long large_workload(long full, bool every_page)
 {
     enum { SLOTS = 20 };
     static void *slots[SLOTS];
     uint64_t state = 777;
-    long count = ops(20000);
+    long count = ops(full);
     for (long i = 0; i < count; i++) {
         unsigned slot = (unsigned)(next_random(&state) % SLOTS);
         backend.free(slots[slot]);
@@ -327,12 +329,18 @@ static long w5_large(void)
         double exponent = 16.0 + 8.0 * (double)(next_random(&state) % 10000) / 10000.0;
         size_t size = (size_t)exp2(exponent);
         slots[slot] = backend.alloc(size);
-        ((volatile char *)slots[slot])[0] = 1;
+        for (size_t at = 0; at < (every_page ? size : 1); at += 4096)
+            ((volatile char *)slots[slot])[at] = 1;
     }
-    for (int i = 0; i < SLOTS; i++)
+    for (int i = 0; i < SLOTS; i++) {
         backend.free(slots[i]);
+        slots[i] = NULL;
+    }
     return count;
 }
+
+static long w5_large(void) { return large_workload(20000, false); }
+static long w5b_large_touch(void) { return large_workload(200, true); }
 
 static long heaps_workload(int live)
 {
@@ -403,6 +411,7 @@ static const struct workload workloads[] = {
     { "W3", "larson, 2 threads swapping arrays", w3_larson },
     { "W4", "realloc 16 B-256 KiB", w4_realloc },
     { "W5", "large 64 KiB-16 MiB", w5_large },
+    { "W5b", "large 64 KiB-16 MiB, every page touched", w5b_large_touch },
     { "W6", "heap create/alloc/destroy, live 1", w6_heaps },
     { "W6b", "heap create/alloc/destroy, live 64", w6_heaps64 },
 };
@@ -465,6 +474,14 @@ static bool run_child(int backend_index, const char *workload, char *line, size_
     return true;
 }
 
+static bool wanted(const char *name, char *const *chosen, int count)
+{
+    for (int i = 0; i < count; i++)
+        if (!strcmp(chosen[i], name))
+            return true;
+    return count == 0;
+}
+
 static int child_main(const char *backend_name, const char *workload_name)
 {
     backend = backend_for(backend_name);
@@ -491,9 +508,11 @@ int main(int argc, char **argv)
     if (argc > 1)
         scale = atof(argv[1]);
     if (scale <= 0 || scale > 1) {
-        fprintf(stderr, "usage: %s [scale in (0, 1]]\n", argv[0]);
+        fprintf(stderr, "usage: %s [scale in (0, 1] [workload...]]\n", argv[0]);
         return 2;
     }
+    char *const *chosen = argv + 2;
+    int chosen_count = argc > 2 ? argc - 2 : 0;
 
     bool present[BACKENDS];
     printf("heapbench (scale %g): each (backend, workload) in its own process; RSS is that process's peak\n",
@@ -506,6 +525,8 @@ int main(int argc, char **argv)
     printf("\n%-4s %-12s %10s %10s %10s   %s\n", "", "backend", "ns/op", "peak MiB", "minflt/op",
            "vs best baseline (time, RSS)");
     for (size_t w = 0; w < WORKLOADS; w++) {
+        if (!wanted(workloads[w].name, chosen, chosen_count))
+            continue;
         struct result results[BACKENDS] = { { 0 } };
         for (int b = 0; b < BACKENDS; b++) {
             double times[REPETITIONS];
@@ -551,6 +572,8 @@ int main(int argc, char **argv)
 
     char line[256];
     struct rusage usage;
+    if (!wanted("W7", chosen, chosen_count))
+        return 0;
     if (run_child(BACKENDS - 1, "W7", line, sizeof(line), &usage)) {
         double walk, validate_all, validate_one;
         long entries, valid;
