@@ -172,6 +172,10 @@ LONG WINAPI UnhandledExceptionFilter(struct _EXCEPTION_POINTERS *pointers)
     return filter ? filter(pointers) : EXCEPTION_CONTINUE_SEARCH;
 }
 
+#ifdef W32MEM_COVERAGE
+void __gcov_dump(void);
+#endif
+
 static char *append_hex(char *out, uintptr_t value, int digits)
 {
     for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
@@ -196,6 +200,10 @@ void exception_report_unhandled(const EXCEPTION_RECORD *record)
     *out++ = '\n';
     ssize_t written = write(STDERR_FILENO, message, (size_t)(out - message));
     (void)written;
+#ifdef W32MEM_COVERAGE
+    /* A signal ends the process next, and gcov only writes its counts at exit. */
+    __gcov_dump();
+#endif
 }
 
 /* An exception nobody handled ends the process, abnormally, as on Windows. */

@@ -364,6 +364,13 @@ static struct file_object *file_with_access(HANDLE handle, ACCESS_MASK needed, A
     return file;
 }
 
+/* Every handle here is synchronous: a transfer at an OVERLAPPED offset leaves
+ * the file pointer just past the bytes it moved, as on Windows. */
+static void seek_past_transfer(int fd, const OVERLAPPED *overlapped, size_t done)
+{
+    lseek(fd, (off_t)(((ULONGLONG)overlapped->OffsetHigh << 32) | overlapped->Offset) + (off_t)done, SEEK_SET);
+}
+
 BOOL WINAPI ReadFile(HANDLE handle, LPVOID buffer, DWORD to_read, LPDWORD read_count, LPOVERLAPPED overlapped)
 {
     if (read_count)
@@ -390,6 +397,8 @@ BOOL WINAPI ReadFile(HANDLE handle, LPVOID buffer, DWORD to_read, LPDWORD read_c
             break;          /* end of file: success with fewer bytes */
         done += (size_t)n;
     }
+    if (ok && overlapped)
+        seek_past_transfer(file->fd, overlapped, done);
     object_unref(&file->header);
     if (read_count)
         *read_count = (DWORD)done;
@@ -434,6 +443,8 @@ BOOL WINAPI WriteFile(HANDLE handle, LPCVOID buffer, DWORD to_write, LPDWORD wri
         }
         done += (size_t)n;
     }
+    if (ok && overlapped && !append_only)
+        seek_past_transfer(file->fd, overlapped, done);
     object_unref(&file->header);
     if (written)
         *written = (DWORD)done;
@@ -619,6 +630,26 @@ DWORD WINAPI GetTempPathW(DWORD capacity, LPWSTR buffer)
     return wide_from_utf8(dir, buffer, capacity);
 }
 
+/* The bytes of the first three characters of a UTF-8 prefix: Windows takes
+ * three UTF-16 units (a character beyond the BMP is two) and never splits a
+ * character's bytes. */
+static int prefix_length(const char *prefix)
+{
+    int bytes = 0, units = 0;
+    while (prefix[bytes]) {
+        unsigned char lead = (unsigned char)prefix[bytes];
+        int length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+        units += length == 4 ? 2 : 1;
+        if (units > 3)
+            break;
+        int i = 1;
+        while (i < length && (prefix[bytes + i] & 0xc0) == 0x80)
+            i++;
+        bytes += i;
+    }
+    return bytes;
+}
+
 UINT WINAPI GetTempFileNameA(LPCSTR directory, LPCSTR prefix, UINT unique, LPSTR out)
 {
     if (!directory || !out) {
@@ -645,7 +676,8 @@ UINT WINAPI GetTempFileNameA(LPCSTR directory, LPCSTR prefix, UINT unique, LPSTR
     UINT number = start ? start : 1;
     for (;;) {
         char name[MAX_PATH + 16];
-        int n = snprintf(name, sizeof(name), "%s%s%.3s%X.tmp", directory, separator, prefix ? prefix : "", number);
+        int n = snprintf(name, sizeof(name), "%s%s%.*s%X.tmp", directory, separator,
+                         prefix ? prefix_length(prefix) : 0, prefix ? prefix : "", number);
         if (n < 0 || n >= MAX_PATH) {
             failure(ERROR_BUFFER_OVERFLOW);
             return 0;

@@ -18,7 +18,7 @@
     void name##_fork_child(void) { pthread_mutex_init(&(lock), NULL); }
 
 FORK_DECLARE(mapping_registry);
-FORK_DECLARE(namespace_directory);
+FORK_DECLARE(namespace_names);
 FORK_DECLARE(global_table);
 FORK_DECLARE(heaps);
 FORK_DECLARE(lfh_pool);

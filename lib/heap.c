@@ -96,12 +96,19 @@ struct heap *heap_from_handle(HANDLE handle)
     return heap == (struct heap *)base && heap->magic == HEAP_MAGIC ? heap : NULL;
 }
 
+#ifdef W32MEM_COVERAGE
+void __gcov_dump(void);
+#endif
+
 void heap_corruption_found(const void *data)
 {
     if (!__atomic_load_n(&terminate_on_corruption, __ATOMIC_RELAXED))
         return;
     fprintf(stderr, "w32mem: heap corruption detected at %p; terminating (HeapEnableTerminationOnCorruption)\n",
             data);
+#ifdef W32MEM_COVERAGE
+    __gcov_dump();      /* abort() ends the process before gcov writes its counts */
+#endif
     abort();
 }
 

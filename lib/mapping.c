@@ -1,13 +1,15 @@
 /* CreateFileMapping, OpenFileMapping, MapViewOfFile(Ex), UnmapViewOfFile and
  * FlushViewOfFile.
  *
- * A section is one file: for the page file, a shared-memory object (in the
- * namespace when named, a memfd otherwise) holding a small header, the
- * commit bitmap of a SEC_RESERVE section, and the pages; for a file, the
- * mapped file itself, plus (when named) a namespace object holding only the
- * header, which says where the file is.  The header is what another process
- * needs to open the section by name; the bitmap is how a commit in one view
- * reaches every view of the section in every process.
+ * A section is one file: for the page file, a memfd (the namespace's object
+ * when named) holding a small header, the commit bitmap of a SEC_RESERVE
+ * section, and the pages; for a SEC_IMAGE section, a memfd holding the
+ * header, the image's layout (image.h) and the laid-out image, which views
+ * map copy-on-write; for a file, the mapped file itself, plus (when named)
+ * a namespace object holding only the header, which says where the file
+ * is.  The header is what another process needs to open the section by
+ * name; the bitmap is how a commit in one view reaches every view of the
+ * section in every process.
  *
  * Per process, a section is a struct section referenced by the handle-table
  * objects (struct mapping) and by its views.  For a named section the
@@ -35,6 +37,7 @@
 #include "exception.h"
 #include "file.h"
 #include "handle.h"
+#include "image.h"
 #include "mapping.h"
 #include "namespace.h"
 #include "region.h"
@@ -44,6 +47,7 @@
 
 #define BACKING_PAGEFILE 0
 #define BACKING_FILE     1
+#define BACKING_IMAGE    2    /* SEC_IMAGE: the laid-out image, in the section's memfd */
 
 #define SEC_FLAGS (SEC_PARTITION_OWNER_HANDLE | SEC_64K_PAGES | SEC_FILE | SEC_IMAGE | SEC_PROTECTED_IMAGE | \
                    SEC_RESERVE | SEC_COMMIT | SEC_NOCACHE | SEC_WRITECOMBINE | SEC_LARGE_PAGES)
@@ -64,6 +68,7 @@ struct section_info {
 };
 
 #define INFO_OFFSET NS_DATA_OFFSET
+#define IMAGE_LAYOUT_OFFSET ((INFO_OFFSET + sizeof(struct section_info) + 63) & ~(size_t)63)
 
 struct section {
     long refcount;              /* atomic: mapping objects and views */
@@ -72,6 +77,8 @@ struct section {
     int data_fd;                /* what views map */
     struct file_object *file;   /* the CreateFile object, when this process made the section from one */
     char *shared;               /* SEC_RESERVE: [0, data_offset) mapped, for the bitmap and generation */
+    struct image_layout *image; /* SEC_IMAGE: how views are protected */
+    void *image_bytes;          /* SEC_IMAGE, until published: the laid-out image */
     BOOL named;
     struct ns_entry entry;
 };
@@ -165,6 +172,8 @@ static void section_unref(struct section *section)
         close(section->data_fd);
     if (section->fd >= 0)
         close(section->fd);
+    free(section->image);
+    free(section->image_bytes);
     if (section->file) {
         __atomic_sub_fetch(&section->file->mappings, 1, __ATOMIC_ACQ_REL);
         object_unref(&section->file->header);
@@ -242,10 +251,16 @@ static struct section *section_from_object(const struct ns_entry *entry)
         } else {
             section->data_fd = fd;
         }
+    } else if (section->info.backing == BACKING_IMAGE) {
+        section->image = malloc(sizeof(*section->image));
+        if (!section->image || pread(entry->fd, section->image, sizeof(*section->image), IMAGE_LAYOUT_OFFSET) !=
+                                   (ssize_t)sizeof(*section->image))
+            error = ERROR_INVALID_HANDLE;
     } else if (!map_shared_header(section)) {
         error = GetLastError();
     }
     if (error) {
+        free(section->image);
         free(section);
         failure(error);
         return NULL;
@@ -341,25 +356,14 @@ __attribute__((destructor)) static void release_names_at_exit(void)
 }
 
 /* A forked child has no handles (Windows handles are inherited only by
- * request, and never by fork): its copies of the name descriptors share the
- * parent's open file descriptions, whose locks are the parent's.  Give the
- * child fresh, unlocked descriptions, so that neither its exit nor its
- * calls can take a name away from the parent.  (Called by fork.c.) */
+ * request, and never by fork): it holds no names (namespace.c closes its
+ * copies of the name sockets). */
 void mapping_registry_fork_prepare(void) { pthread_mutex_lock(&registry_lock); }
 void mapping_registry_fork_parent(void)  { pthread_mutex_unlock(&registry_lock); }
 void mapping_registry_fork_child(void)
 {
-    for (struct mapping *mapping = registry; mapping; mapping = mapping->next) {
-        int fd = mapping->section->entry.fd;
-        char self[64];
-        snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-        int fresh = open(self, O_RDWR | O_CLOEXEC);
-        if (fresh >= 0) {
-            dup3(fresh, fd, O_CLOEXEC);
-            close(fresh);
-        }
+    for (struct mapping *mapping = registry; mapping; mapping = mapping->next)
         mapping->holds_name = FALSE;
-    }
     registry = NULL;
     pthread_mutex_unlock(&registry_lock);
 }
@@ -403,6 +407,36 @@ static BOOL file_allows(ACCESS_MASK access, DWORD base)
     return TRUE;
 }
 
+/* A SEC_IMAGE section over a CreateFile object, whose reference it takes
+ * over; or NULL with the last error set. */
+static struct section *image_section(struct file_object *file, const struct stat *st)
+{
+    struct section *section = calloc(1, sizeof(*section));
+    struct image_layout *layout = section ? malloc(sizeof(*layout)) : NULL;
+    void *bytes = layout ? image_load(file->fd, (uint64_t)st->st_size, page_size(), layout) : NULL;
+    if (!bytes) {
+        DWORD error = layout ? GetLastError() : ERROR_NOT_ENOUGH_MEMORY;
+        free(layout);
+        free(section);
+        object_unref(&file->header);
+        failure(error);
+        return NULL;
+    }
+    section->refcount = 1;
+    section->fd = section->data_fd = -1;
+    section->file = file;
+    __atomic_add_fetch(&file->mappings, 1, __ATOMIC_ACQ_REL);
+    section->image = layout;
+    section->image_bytes = bytes;
+    section->info = (struct section_info){
+        .backing = BACKING_IMAGE, .protect = PAGE_EXECUTE_WRITECOPY,
+        .attributes = SEC_FILE | SEC_IMAGE, .size = layout->size,
+        .data_offset = page_up(IMAGE_LAYOUT_OFFSET + sizeof(*layout)),
+        .file_device = st->st_dev, .file_inode = st->st_ino,
+    };
+    return section;
+}
+
 /* A new section over a CreateFile object, or NULL with the last error set. */
 static struct section *file_section(HANDLE handle, DWORD base, DWORD sec, uint64_t size)
 {
@@ -417,7 +451,7 @@ static struct section *file_section(HANDLE handle, DWORD base, DWORD sec, uint64
     else if (fstat(file->fd, &st) != 0)
         error = error_from_errno(errno);
     else if (sec & SEC_IMAGE)
-        error = ERROR_BAD_EXE_FORMAT;       /* images are not mapped by this library */
+        return image_section(file, &st);
     else if (size == 0 && st.st_size == 0)
         error = ERROR_FILE_INVALID;
     else if (size > (uint64_t)st.st_size && !(access_of(base) & ACCESS_W))
@@ -457,12 +491,15 @@ static void record_file_path(struct section *section)
     section->info.file_path[length > 0 ? length : 0] = '\0';
 }
 
-/* The bytes a named section's object starts with: up to the end of the file
- * path, since the rest reads back as zeros (a page-file section's object
- * then costs one page of header, not two). */
-static void *object_image(const struct ns_header *name, const struct section_info *info, size_t *size)
+/* The bytes a section's object starts with: the header up to the end of the
+ * file path, since the rest reads back as zeros (a page-file section's
+ * object then costs one page of header, not two); an image section's are
+ * all of them, its layout and image included. */
+static void *object_image(const struct ns_header *name, struct section *section, size_t *size)
 {
-    *size = INFO_OFFSET + offsetof(struct section_info, file_path) + strlen(info->file_path) + 1;
+    const struct section_info *info = &section->info;
+    size_t info_bytes = offsetof(struct section_info, file_path) + strlen(info->file_path) + 1;
+    *size = section->image ? info->data_offset + info->size : INFO_OFFSET + info_bytes;
     char *image = calloc(1, *size);
     if (!image) {
         failure(ERROR_NOT_ENOUGH_MEMORY);
@@ -470,7 +507,13 @@ static void *object_image(const struct ns_header *name, const struct section_inf
     }
     memcpy(image, name, sizeof(*name));
     ((struct ns_header *)image)->type = NS_TYPE_SECTION;
-    memcpy(image + INFO_OFFSET, info, *size - INFO_OFFSET);
+    memcpy(image + INFO_OFFSET, info, info_bytes);
+    if (section->image) {
+        memcpy(image + IMAGE_LAYOUT_OFFSET, section->image, sizeof(*section->image));
+        memcpy(image + info->data_offset, section->image_bytes, info->size);
+        free(section->image_bytes);         /* the object holds them now */
+        section->image_bytes = NULL;
+    }
     return image;
 }
 
@@ -487,6 +530,8 @@ static BOOL publish(struct section *section, const char *name, struct mapping **
     if (info->backing == BACKING_PAGEFILE) {
         pagefile_layout(info);
         file_size = (off_t)(info->data_offset + info->size);
+    } else if (info->backing == BACKING_IMAGE) {
+        file_size = (off_t)(info->data_offset + info->size);
     } else {
         file_size = (off_t)page_up(INFO_OFFSET + sizeof(*info));
     }
@@ -494,7 +539,7 @@ static BOOL publish(struct section *section, const char *name, struct mapping **
         if (info->backing == BACKING_FILE)
             return TRUE;
         struct ns_header anonymous = { .magic = NS_MAGIC, .type = NS_TYPE_SECTION };
-        void *image = object_image(&anonymous, info, &image_size);
+        void *image = object_image(&anonymous, section, &image_size);
         if (!image)
             return FALSE;
         int fd = memfd_create("w32mem-section", MFD_CLOEXEC);
@@ -522,7 +567,7 @@ static BOOL publish(struct section *section, const char *name, struct mapping **
     pthread_mutex_unlock(&registry_lock);
     if (*existing)
         return TRUE;
-    void *image = object_image(&header, info, &image_size);
+    void *image = object_image(&header, section, &image_size);
     if (!image)
         return FALSE;
     BOOL existed;
@@ -542,7 +587,7 @@ static BOOL publish(struct section *section, const char *name, struct mapping **
     }
     section->named = TRUE;
     section->fd = section->entry.fd;
-    if (info->backing == BACKING_PAGEFILE)
+    if (info->backing != BACKING_FILE)
         section->data_fd = section->fd;
     if (!map_shared_header(section)) {
         ns_release(&section->entry);
@@ -720,7 +765,7 @@ HANDLE WINAPI OpenFileMappingW(DWORD desired_access, BOOL inherit, LPCWSTR name)
 
 BOOL view_is_mapping(const struct vm_allocation *allocation)
 {
-    return allocation->type == MEM_MAPPED && allocation->owner != NULL;
+    return (allocation->type == MEM_MAPPED || allocation->type == MEM_IMAGE) && allocation->owner != NULL;
 }
 
 /* Marks pages of [start, end) that another view committed; the caller holds
@@ -831,6 +876,19 @@ void view_refresh(uintptr_t address)
     vm_unlock();
 }
 
+/* Gives an image view its type and each part its protection; the caller
+ * holds the lock exclusively. */
+static BOOL lay_out_image(struct vm_allocation *allocation, const struct image_layout *layout)
+{
+    allocation->type = MEM_IMAGE;
+    for (uint32_t i = 0; i < layout->count; i++) {
+        const struct image_range *range = &layout->ranges[i];
+        if (!vm_change(allocation, allocation->base + range->start, range->size, MEM_COMMIT, range->protect))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* Fact 130. */
 static DWORD view_protection(DWORD access)
 {
@@ -869,8 +927,8 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE handle, DWORD desired_access, DWORD offset_
         error = ERROR_ACCESS_DENIED;        /* more than the section's protection grants */
     else if ((offset & (ALLOCATION_GRANULARITY - 1)) || ((uintptr_t)base & (ALLOCATION_GRANULARITY - 1)))
         error = ERROR_MAPPED_ALIGNMENT;
-    else if (offset >= section->info.size)
-        error = ERROR_INVALID_PARAMETER;
+    else if (offset >= section->info.size || (section->image && offset))
+        error = ERROR_INVALID_PARAMETER;        /* an image is mapped whole */
     else if (size > section->info.size - offset)
         error = ERROR_ACCESS_DENIED;        /* STATUS_INVALID_VIEW_SIZE */
     struct view *record = error ? NULL : malloc(sizeof(*record));
@@ -881,8 +939,10 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE handle, DWORD desired_access, DWORD offset_
         failure(error);
         return NULL;
     }
-    if (!size)
+    if (!size || section->image)
         size = section->info.size - offset;
+    if (section->image)
+        protect = PAGE_EXECUTE_WRITECOPY;       /* what image views report as AllocationProtect */
     if (section->info.attributes & SEC_NOCACHE)
         protect |= PAGE_NOCACHE;
     BOOL copy = is_writecopy(protect);
@@ -901,6 +961,12 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE handle, DWORD desired_access, DWORD offset_
         faults_install();
     vm_lock_exclusive();
     struct vm_allocation *allocation = vm_map_view(&request);
+    if (allocation && section->image && !lay_out_image(allocation, section->image)) {
+        error = GetLastError();
+        vm_release(allocation);
+        allocation = NULL;
+        SetLastError(error);
+    }
     if (allocation)
         sync_commits(allocation, record);
     vm_unlock();
@@ -969,7 +1035,7 @@ BOOL view_commit(struct vm_allocation *allocation, uintptr_t start, uintptr_t en
 {
     struct view *view = allocation->owner;
     struct section *section = view->section;
-    if (section->info.backing == BACKING_FILE)
+    if (section->info.backing != BACKING_PAGEFILE)
         return failure(ERROR_ACCESS_DENIED);                /* fact 141 */
     if (access_of(protect) & ~view_access(view->protect))
         return failure(ERROR_INVALID_PARAMETER);
@@ -1017,6 +1083,8 @@ BOOL view_protect(struct vm_allocation *allocation, uintptr_t start, uintptr_t e
     struct view *view = allocation->owner;
     if (!single_protection(protect) || (access_of(protect) & ~view_access(view->protect)))
         return failure(ERROR_INVALID_PARAMETER);            /* facts 38, 39 */
+    if (view->section->image)
+        protect = image_writecopy_form(protect);            /* fact 44 */
     DWORD old = vm_run_at(start)->protect;
     if (is_writecopy(protect) && !is_writecopy(view->protect)) {
         if (!make_private(allocation, view, start, end))

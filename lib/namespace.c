@@ -1,74 +1,64 @@
 /* The per-user namespace of named objects (the protocol is in namespace.h). */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "fork.h"
+#include "compat.h"
 #include "error.h"
+#include "fork.h"
 #include "namespace.h"
 #include "inject.h"
 
-#define SHM_ROOT "/dev/shm"
-#define MAX_ENCODED 200         /* longer encodings are hashed */
+/* A name that stays bound but never listens is not one of ours in the
+ * middle of being made (that takes microseconds): after this long it is
+ * treated as squatted. */
+#define SQUAT_PATIENCE_MS 500
 
-static pthread_mutex_t directory_lock = PTHREAD_MUTEX_INITIALIZER;
-FORK_HOOKS(namespace_directory, directory_lock)
-static int directory_fd = -1;
-static uid_t directory_uid;
-static char directory_path[64];
+/* A holder answers within microseconds; a socket of this user that accepts
+ * and never answers is not one of ours. */
+#define ANSWER_PATIENCE_S 10
 
-static void sweep(int dirfd);
+/* The names this process holds, and the thread that answers openers:
+ * held[fd] is 1 + the memfd of the object whose name socket is fd. */
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
+static int *held;
+static int held_size;
+static int poller = -1;         /* epoll of the held name sockets */
+static BOOL answering;          /* the thread runs */
 
-/* The user's directory, opened once per effective user; -1 with the last
- * error set when it cannot be made safe. */
-static int user_directory(void)
+void namespace_names_fork_prepare(void) { pthread_mutex_lock(&names_lock); }
+void namespace_names_fork_parent(void)  { pthread_mutex_unlock(&names_lock); }
+
+/* A forked child has no handles (Windows handles are never inherited by
+ * fork): its copies of the name sockets must not keep names alive, and it
+ * has no answering thread. */
+void namespace_names_fork_child(void)
 {
-    uid_t uid = geteuid();
-    pthread_mutex_lock(&directory_lock);
-    if (directory_fd >= 0 && directory_uid == uid) {
-        int fd = directory_fd;
-        pthread_mutex_unlock(&directory_lock);
-        return fd;
-    }
-    char path[64];
-    snprintf(path, sizeof(path), SHM_ROOT "/w32mem-%lu", (unsigned long)uid);
-    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-        pthread_mutex_unlock(&directory_lock);
-        failure_from_errno();
-        return -1;
-    }
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != uid || (st.st_mode & 077)) {
-        /* Somebody else's directory, or one others can reach into. */
-        if (fd >= 0)
+    for (int fd = 0; fd < held_size; fd++) {
+        if (held[fd])
             close(fd);
-        pthread_mutex_unlock(&directory_lock);
-        failure(ERROR_ACCESS_DENIED);
-        return -1;
+        held[fd] = 0;
     }
-    if (directory_fd >= 0)
-        close(directory_fd);
-    directory_fd = fd;
-    directory_uid = uid;
-    memcpy(directory_path, path, sizeof(path));
-    sweep(fd);
-    pthread_mutex_unlock(&directory_lock);
-    return fd;
-}
-
-const char *ns_directory(void)
-{
-    return user_directory() >= 0 ? directory_path : NULL;
+    if (poller >= 0)
+        close(poller);
+    poller = -1;
+    answering = FALSE;
+    pthread_mutex_init(&names_lock, NULL);
 }
 
 static uint64_t fnv1a(const char *text, uint64_t hash)
@@ -98,185 +88,363 @@ BOOL ns_name(const char *name, struct ns_entry *entry, struct ns_header *header)
     header->name_length = (uint32_t)length;
     memcpy(header->name, name, length);
 
-    char *out = entry->key;
-    *out++ = space;
-    *out++ = '-';
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        if (out - entry->key > MAX_ENCODED)
-            break;
+    int prefix = snprintf(entry->key, sizeof(entry->key), "w32mem-%lu/%c-", (unsigned long)geteuid(), space);
+    char *out = entry->key + prefix;
+    const char *limit = entry->key + sizeof(entry->key) - 4;   /* room for one %XX and the NUL */
+    const unsigned char *p = (const unsigned char *)name;
+    for (; *p && out < limit; p++) {
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '_' || *p == '-' || *p == '.') {
+            *p == '_' || *p == '-' || *p == '.')
             *out++ = (char)*p;
-        } else {
+        else
             out += sprintf(out, "%%%02X", *p);
-        }
     }
     *out = '\0';
-    if (out - entry->key > MAX_ENCODED) {
-        /* The full name inside the object settles any collision. */
-        snprintf(entry->key, sizeof(entry->key), "%c#%016llx%016llx", space,
+    if (*p) {
+        /* Too long for an address: the full name inside the object settles
+         * any collision. */
+        snprintf(entry->key + prefix - 1, sizeof(entry->key) - (size_t)prefix + 1, "#%016llx%016llx",
                  (unsigned long long)fnv1a(name, 0xcbf29ce484222325ULL),
                  (unsigned long long)fnv1a(name, 0x84222325cbf29ce4ULL));
     }
     entry->fd = -1;
+    entry->name_fd = -1;
     return TRUE;
 }
 
-/* Holding the exclusive lock: nobody has a handle, so the name goes.  An
- * object file has one link, its name, and only a holder of its exclusive
- * lock removes it; so if the file is still linked, the name is still this
- * file's, and nobody can change that while we hold the lock. */
-static void unlink_if_named(int dirfd, const char *key, int fd)
+static socklen_t address_of(const struct ns_entry *entry, struct sockaddr_un *address)
 {
-    struct stat st;
-    if (fstat(fd, &st) == 0 && st.st_nlink > 0)
-        unlinkat(dirfd, key, 0);
+    size_t length = strlen(entry->key);
+    memset(address, 0, sizeof(*address));
+    address->sun_family = AF_UNIX;
+    memcpy(address->sun_path + 1, entry->key, length);     /* sun_path[0] = 0: abstract */
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + length);
 }
 
-/* Reclaims names whose holders all died. */
-static void sweep(int dirfd)
+static BOOL peer_is_us(int socket_fd)
 {
-    int fd = dup(dirfd);
-    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!dir) {
-        if (fd >= 0)
-            close(fd);
-        return;
-    }
-    struct dirent *entry;
-    while ((entry = readdir(dir))) {
-        if (entry->d_name[0] == '.')
-            continue;
-        int object = openat(dirfd, entry->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        if (object < 0)
-            continue;
-        if (flock(object, LOCK_EX | LOCK_NB) == 0) {
-            unlink_if_named(dirfd, entry->d_name, object);
-            flock(object, LOCK_UN);
-        }
-        close(object);
-    }
-    closedir(dir);
+    struct ucred peer;
+    socklen_t size = sizeof(peer);
+    return getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0 && peer.uid == geteuid();
 }
 
-/* Opens the live object at key with the shared lock held: 1, or 0 if there
- * is none, or -1 with the last error set. */
-static int open_existing(int dirfd, struct ns_entry *entry, uint32_t type, const struct ns_header *wanted)
+/* --- Answering openers ---------------------------------------------------- */
+
+/* Hands an opener of our user the name and the object; called with
+ * names_lock held, so name_fd cannot be closed meanwhile. */
+static void answer(int name_fd, int object_fd)
 {
     for (;;) {
-        int fd = openat(dirfd, entry->key, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
-            if (errno == ENOENT)
-                return 0;
-            failure_from_errno();
-            return -1;
+        int connection = accept4(name_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (connection < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return;
         }
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-            /* No process holds a handle: its holders died.  A stale name. */
-            unlink_if_named(dirfd, entry->key, fd);
-            flock(fd, LOCK_UN);
-            close(fd);
-            continue;
+        if (peer_is_us(connection)) {
+            int fds[2] = { name_fd, object_fd };
+            char control[CMSG_SPACE(sizeof(fds))];
+            memset(control, 0, sizeof(control));
+            char byte = 'W';
+            struct iovec iov = { &byte, 1 };
+            struct msghdr message = { .msg_iov = &iov, .msg_iovlen = 1,
+                                      .msg_control = control, .msg_controllen = sizeof(control) };
+            struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message);
+            cmsg->cmsg_level = SOL_SOCKET;
+            cmsg->cmsg_type = SCM_RIGHTS;
+            cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
+            memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
+            /* A fresh connection's buffer is empty: this never waits.  If
+             * it fails, the opener sees the connection close and retries. */
+            (void)sendmsg(connection, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
         }
-        /* Blocks only while a closer or reaper holds it exclusively. */
-        while (flock(fd, LOCK_SH) != 0 && errno == EINTR)
-            ;
-        struct stat st;
-        if (fstat(fd, &st) != 0 || st.st_nlink == 0) {
-            close(fd);          /* unlinked by the last closer meanwhile */
-            continue;
-        }
-        struct ns_header header;
-        ssize_t got = pread(fd, &header, sizeof(header), 0);
-        DWORD error = ERROR_SUCCESS;
-        if (st.st_uid != geteuid() || (st.st_mode & 077) || got != (ssize_t)sizeof(header) ||
-            header.magic != NS_MAGIC)
-            error = ERROR_ACCESS_DENIED;
-        else if (header.name_length != wanted->name_length ||
-                 memcmp(header.name, wanted->name, header.name_length) != 0 || header.type != type)
-            error = ERROR_INVALID_HANDLE;           /* another object's name, as Windows reports it */
-        if (error) {
-            flock(fd, LOCK_UN);
-            close(fd);
-            failure(error);
-            return -1;
-        }
-        entry->fd = fd;
-        return 1;
+        close(connection);
     }
 }
 
-/* A new object, built unnamed and linked under key only when complete: 1,
- * or 0 if the name appeared meanwhile, or -1 with the last error set. */
-static int create_new(int dirfd, struct ns_entry *entry, const void *init, size_t init_size, off_t file_size)
+static void *answer_openers(void *unused)
 {
-    int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0) {
+    (void)unused;
+    struct epoll_event events[16];
+    for (;;) {
+        pthread_mutex_lock(&names_lock);
+        int epoll_fd = poller;
+        pthread_mutex_unlock(&names_lock);
+        int count = epoll_wait(epoll_fd, events, 16, -1);
+        if (count < 0 && errno != EINTR)
+            return NULL;
+        pthread_mutex_lock(&names_lock);
+        for (int i = 0; i < count; i++) {
+            int fd = events[i].data.fd;
+            /* A name given up meanwhile left the table and the epoll; its
+             * number may now be another name's, which is served rightly. */
+            if (fd < held_size && held[fd])
+                answer(fd, held[fd] - 1);
+        }
+        pthread_mutex_unlock(&names_lock);
+    }
+}
+
+/* Records that this process holds the name; called with names_lock held. */
+static BOOL hold(int name_fd, int object_fd)
+{
+    if (name_fd >= held_size) {
+        int size = name_fd + 64;
+        int *grown = realloc(held, sizeof(*held) * (size_t)size);
+        if (!grown)
+            return failure(ERROR_NOT_ENOUGH_MEMORY);
+        memset(grown + held_size, 0, sizeof(*held) * (size_t)(size - held_size));
+        held = grown;
+        held_size = size;
+    }
+    if (poller < 0 && (poller = epoll_create1(EPOLL_CLOEXEC)) < 0)
+        return failure_from_errno();
+    if (!answering) {
+        pthread_attr_t attributes;
+        pthread_attr_init(&attributes);
+        pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attributes, 64 * 1024);
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);     /* the program's signals are not for it */
+        pthread_t thread;
+        int err = pthread_create(&thread, &attributes, answer_openers, NULL);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_attr_destroy(&attributes);
+        if (err)
+            return failure(error_from_errno(err));
+        answering = TRUE;
+    }
+    struct epoll_event event = { .events = EPOLLIN, .data.fd = name_fd };
+    if (epoll_ctl(poller, EPOLL_CTL_ADD, name_fd, &event) != 0)
+        return failure_from_errno();
+    held[name_fd] = object_fd + 1;
+    return TRUE;
+}
+
+static BOOL hold_name(int name_fd, int object_fd)
+{
+    pthread_mutex_lock(&names_lock);
+    BOOL ok = hold(name_fd, object_fd);
+    pthread_mutex_unlock(&names_lock);
+    return ok;
+}
+
+void ns_release(struct ns_entry *entry)
+{
+    if (entry->name_fd < 0)
+        return;
+    pthread_mutex_lock(&names_lock);
+    if (entry->name_fd < held_size)
+        held[entry->name_fd] = 0;
+    /* Other processes keep the socket open, so closing it would not take
+     * it out of the epoll. */
+    epoll_ctl(poller, EPOLL_CTL_DEL, entry->name_fd, NULL);
+    close(entry->name_fd);
+    pthread_mutex_unlock(&names_lock);
+    entry->name_fd = -1;
+}
+
+/* --- Creating and opening ------------------------------------------------- */
+
+/* A new object under the name: 1, or 0 if the name is taken, or -1 with the
+ * last error set. */
+static int create_new(struct ns_entry *entry, const struct sockaddr_un *address, socklen_t address_size,
+                      const void *init, size_t init_size, off_t file_size)
+{
+    int name_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (name_fd < 0) {
         failure_from_errno();
         return -1;
     }
-    if (ftruncate(fd, file_size) != 0 || pwrite(fd, init, init_size, 0) != (ssize_t)init_size ||
-        flock(fd, LOCK_SH) != 0) {
-        failure(errno == ENOSPC || errno == EFBIG ? ERROR_NOT_ENOUGH_MEMORY : error_from_errno(errno));
-        close(fd);
-        return -1;
-    }
-    /* Linking the descriptor itself needs Linux 6.10 (or privilege); the
-     * /proc path works everywhere but costs a lookup. */
-    char self[64];
-    if (linkat(fd, "", dirfd, entry->key, AT_EMPTY_PATH) != 0 &&
-        (errno == EEXIST || (snprintf(self, sizeof(self), "/proc/self/fd/%d", fd),
-                             linkat(AT_FDCWD, self, dirfd, entry->key, AT_SYMLINK_FOLLOW) != 0))) {
+    if (bind(name_fd, (const struct sockaddr *)address, address_size) != 0) {
         int err = errno;
-        close(fd);
-        if (err == EEXIST)
+        close(name_fd);
+        if (err == EADDRINUSE)
             return 0;
         failure(error_from_errno(err));
         return -1;
     }
+    /* The name is ours; nobody can open the object before it listens. */
+    int fd = memfd_create("w32mem-object", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, file_size) != 0 || pwrite(fd, init, init_size, 0) != (ssize_t)init_size) {
+        failure(errno == ENOSPC || errno == EFBIG || errno == ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
+                                                                     : error_from_errno(errno));
+        if (fd >= 0)
+            close(fd);
+        close(name_fd);
+        return -1;
+    }
+    if (listen(name_fd, SOMAXCONN) != 0 ? failure_from_errno() : !hold_name(name_fd, fd)) {
+        close(fd);
+        close(name_fd);
+        return -1;
+    }
     entry->fd = fd;
+    entry->name_fd = name_fd;
     return 1;
+}
+
+/* The two descriptors a holder sends: FALSE if the connection closed first
+ * (that holder gave the name up or died), or nothing came in time. */
+static BOOL receive_object(int connection, int *name_fd, int *object_fd, BOOL *timed_out)
+{
+    int fds[2];
+    char control[CMSG_SPACE(sizeof(fds))];
+    char byte;
+    struct iovec iov = { &byte, 1 };
+    struct msghdr message = { .msg_iov = &iov, .msg_iovlen = 1,
+                              .msg_control = control, .msg_controllen = sizeof(control) };
+    ssize_t got;
+    while ((got = recvmsg(connection, &message, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    *timed_out = got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    struct cmsghdr *cmsg = got == 1 ? CMSG_FIRSTHDR(&message) : NULL;
+    if (!cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+        return FALSE;
+    size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    memcpy(fds, CMSG_DATA(cmsg), count < 2 ? count * sizeof(int) : sizeof(fds));
+    if (count != 2 || (message.msg_flags & MSG_CTRUNC)) {
+        for (size_t i = 0; i < count && i < 2; i++)
+            close(fds[i]);
+        return FALSE;
+    }
+    *name_fd = fds[0];
+    *object_fd = fds[1];
+    return TRUE;
+}
+
+/* Checks that the object is the one named; -1 with the last error set. */
+static int check_object(int fd, uint32_t type, const struct ns_header *wanted)
+{
+    struct ns_header header;
+    if (pread(fd, &header, sizeof(header), 0) != (ssize_t)sizeof(header) || header.magic != NS_MAGIC) {
+        failure(ERROR_ACCESS_DENIED);
+        return -1;
+    }
+    if (header.name_length != wanted->name_length || memcmp(header.name, wanted->name, header.name_length) != 0 ||
+        header.type != type) {
+        failure(ERROR_INVALID_HANDLE);              /* another object's name, as Windows reports it */
+        return -1;
+    }
+    return 1;
+}
+
+/* Opens the live object at the name: 1, or 0 if there is none, or -1 with
+ * the last error set.  *refused: the name is not bound, or bound by a
+ * socket that does not listen (yet: an object being made). */
+static int open_existing(struct ns_entry *entry, const struct sockaddr_un *address, socklen_t address_size,
+                         uint32_t type, const struct ns_header *wanted, BOOL *refused)
+{
+    *refused = FALSE;
+    for (;;) {
+        int connection = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (connection < 0) {
+            failure_from_errno();
+            return -1;
+        }
+        int err = 0;
+        while (connect(connection, (const struct sockaddr *)address, address_size) != 0) {
+            err = errno;
+            if (err != EINTR)
+                break;
+        }
+        if (err) {
+            close(connection);
+            if (err == ECONNREFUSED) {
+                *refused = TRUE;
+                return 0;
+            }
+            failure(err == EPROTOTYPE ? ERROR_ACCESS_DENIED : error_from_errno(err));
+            return -1;
+        }
+        if (!peer_is_us(connection)) {
+            close(connection);
+            failure(ERROR_ACCESS_DENIED);           /* another user's socket squats the name */
+            return -1;
+        }
+        struct timeval patience = { ANSWER_PATIENCE_S, 0 };
+        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
+        int name_fd, object_fd;
+        BOOL timed_out = FALSE;
+        BOOL received = receive_object(connection, &name_fd, &object_fd, &timed_out);
+        close(connection);
+        if (timed_out) {
+            failure(ERROR_ACCESS_DENIED);
+            return -1;
+        }
+        if (!received)
+            continue;                               /* that holder let go: look again */
+        int checked = check_object(object_fd, type, wanted);
+        if (checked < 0 || !hold_name(name_fd, object_fd)) {
+            DWORD error = GetLastError();
+            close(object_fd);
+            close(name_fd);
+            failure(error);
+            return -1;
+        }
+        entry->fd = object_fd;
+        entry->name_fd = name_fd;
+        return 1;
+    }
+}
+
+static void pause_briefly(void)
+{
+    struct timespec brief = { 0, 1000000 };
+    nanosleep(&brief, NULL);
+}
+
+/* Whether nothing is bound at the address (binding it for a moment). */
+static BOOL name_is_free(const struct sockaddr_un *address, socklen_t address_size)
+{
+    int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    BOOL free_name = probe >= 0 && bind(probe, (const struct sockaddr *)address, address_size) == 0;
+    if (probe >= 0)
+        close(probe);
+    return free_name;
 }
 
 BOOL ns_acquire(struct ns_entry *entry, const struct ns_header *name, uint32_t type,
                 const void *init, size_t init_size, off_t file_size, BOOL *existed)
 {
-    int dirfd = user_directory();
-    if (dirfd < 0)
-        return FALSE;
+    struct sockaddr_un address;
+    socklen_t address_size = address_of(entry, &address);
     /* A create tries to make the object first: that is the common case,
-     * and linking fails cleanly when the name exists. */
-    for (;;) {
+     * and binding fails cleanly when the name exists. */
+    for (int waited = 0;;) {
         if (init) {
-            int made = create_new(dirfd, entry, init, init_size, file_size);
+            int made = create_new(entry, &address, address_size, init, init_size, file_size);
             if (made) {
                 *existed = FALSE;
                 return made > 0;
             }
         }
-        int found = open_existing(dirfd, entry, type, name);
+        BOOL refused;
+        int found = open_existing(entry, &address, address_size, type, name, &refused);
         if (found) {
             *existed = TRUE;
             return found > 0;
         }
-        if (!init)
-            return failure(ERROR_FILE_NOT_FOUND);
+        if (!refused || (!init && name_is_free(&address, address_size))) {
+            if (!init)
+                return failure(ERROR_FILE_NOT_FOUND);
+            continue;
+        }
+        /* Bound but not listening: an object being made, or (when that
+         * lasts) a squatter. */
+        if (waited >= SQUAT_PATIENCE_MS)
+            return failure(ERROR_ACCESS_DENIED);
+        if (waited++ == 0)
+            sched_yield();
+        else
+            pause_briefly();
     }
-}
-
-void ns_release(struct ns_entry *entry)
-{
-    int dirfd = user_directory();
-    if (flock(entry->fd, LOCK_EX | LOCK_NB) == 0 && dirfd >= 0)
-        unlink_if_named(dirfd, entry->key, entry->fd);
-    flock(entry->fd, LOCK_UN);
 }
 
 void ns_release_and_close(struct ns_entry *entry)
 {
-    int dirfd = user_directory();
-    if (flock(entry->fd, LOCK_EX | LOCK_NB) == 0 && dirfd >= 0)
-        unlink_if_named(dirfd, entry->key, entry->fd);
-    close(entry->fd);       /* drops the lock: nothing else refers to the description */
+    ns_release(entry);
+    close(entry->fd);
     entry->fd = -1;
 }

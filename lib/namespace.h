@@ -1,39 +1,51 @@
-/* Named kernel objects shared between processes, without a server.
+/* Named kernel objects shared between processes, without a server and
+ * without anything on disk.
  *
- * Each user has a private directory /dev/shm/w32mem-<uid> (mode 0700, checked
- * to be a real directory owned by the user).  A named object is one file in
- * it, mode 0600, whose name encodes the Windows name so that nothing can
- * escape the directory ('/', "..", control bytes and long names are encoded;
- * very long names are hashed and the full name is kept inside and compared).
- * The file starts with a struct ns_header; the object type's own data
- * follows.
+ * A named object is two kernel objects, and nothing else:
+ *   - its contents, in a memfd (a header naming the object, then the type's
+ *     own data), which the kernel frees when the last descriptor and the
+ *     last mapping of it go;
+ *   - its name, a listening Unix stream socket bound in the abstract
+ *     namespace at "w32mem-<euid>/<encoded name>".  Every process holding a
+ *     handle to the object holds a descriptor of this one socket (the same
+ *     open file description), so the kernel keeps the name bound exactly
+ *     while some process holds a handle, and unbinds it when the last
+ *     holder closes it, exits, is killed or crashes.  Nothing is left over:
+ *     abstract names have no file, and the memfd has no name.
  *
- * Lifetime rides on flock(2), which the kernel drops when a process dies:
- *   - every process that holds at least one handle to the object holds a
- *     shared lock on its own open file description of the file;
- *   - a new object is built in an unnamed O_TMPFILE file, locked, and only
- *     then linked under its name (linkat fails if the name exists), so no
- *     one ever sees a half-made object;
- *   - whoever can take the exclusive lock is the only holder left: a process
- *     closing its last handle that gets it unlinks the name; an opener that
- *     gets it has found a stale name (its holders died) and unlinks it;
- *   - an opener that got its shared lock re-checks that the file is still
- *     linked (st_nlink), since the last holder may have unlinked it in
- *     between; then it retries.
- * The data stays alive while any process still has it mapped (a view
+ * Creating is binding: bind(2) fails if the name is bound, so exactly one
+ * creator wins, and the object is complete (its memfd written) before it
+ * listens.  Opening is connecting: every holder process runs one small
+ * thread that accepts on the names it holds and answers a connection from
+ * a process of the same user (SO_PEERCRED) with both descriptors
+ * (SCM_RIGHTS); the opener is then a holder too.  The opener first checks
+ * that the socket it reached was put up by its own user, so a name another
+ * user squats is an error (ERROR_ACCESS_DENIED), never that user's object;
+ * so is a name bound by a socket that does not listen for half a second,
+ * or one of this user's sockets that accepts but sends no object within
+ * ten seconds.
+ *
+ * The data stays alive while any process still maps the memfd (a view
  * outlives every handle, as on Windows), but the name goes with the last
- * handle.  A name whose last holder was killed is reclaimed by the next
- * process that opens the namespace (every process sweeps it once). */
+ * handle (fact 124).
+ *
+ * Why a thread: an opener must end up holding the very socket that carries
+ * the name, and only a holder can give it one.  Reopening
+ * /proc/<pid>/fd/<n> works for a memfd but not for a socket; pidfd_getfd
+ * needs ptrace-attach rights, which Yama (ptrace_scope >= 1) refuses
+ * between sibling processes.  Abstract names belong to the network
+ * namespace: processes of one user in different network namespaces do not
+ * share names. */
 #ifndef W32MEM_NAMESPACE_H
 #define W32MEM_NAMESPACE_H
 
-#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <windows.h>
 
 #define NS_MAGIC 0x31626f6d656d3233ULL      /* "23memob1" */
 #define NS_NAME_BYTES 1024                  /* a MAX_PATH name in UTF-8, with room */
+#define NS_KEY_BYTES 108                    /* an abstract socket address, with its NUL */
 
 /* Object types that share the namespace (Windows keeps one namespace for
  * sections, events, mutexes...: a name of another type is an error). */
@@ -46,12 +58,13 @@ struct ns_header {
     char name[NS_NAME_BYTES];   /* the full name after its namespace prefix */
 };
 
-/* Where an object's own data starts in its file. */
+/* Where an object's own data starts in its memfd. */
 #define NS_DATA_OFFSET ((sizeof(struct ns_header) + 63) & ~(size_t)63)
 
 struct ns_entry {
-    int fd;                     /* holds the shared lock while handles are open */
-    char key[NAME_MAX + 1];     /* the file's name in the directory */
+    int fd;                     /* the object's memfd */
+    int name_fd;                /* the name's socket, while this process holds it */
+    char key[NS_KEY_BYTES];     /* the abstract address, without its leading NUL */
 };
 
 /* Validates a Windows object name and turns it into entry->key.  FALSE with
@@ -60,26 +73,23 @@ struct ns_entry {
 BOOL ns_name(const char *name, struct ns_entry *entry, struct ns_header *header);
 
 /* Opens the object of the given type named by entry and name (both from
- * ns_name), or, when init is not NULL and there is none, creates it: a file
- * of file_size bytes starting with the init_size bytes of init (which begin
- * with name's header, its type set).  On success entry->fd holds the shared
- * lock and *existed tells which happened.  FALSE with ERROR_FILE_NOT_FOUND
- * (an open of an absent name), ERROR_INVALID_HANDLE (the name belongs to an
- * object of another type), ERROR_ACCESS_DENIED (not an object this user
- * made), or a system error. */
+ * ns_name), or, when init is not NULL and there is none, creates it: a
+ * memfd of file_size bytes starting with the init_size bytes of init (which
+ * begin with name's header, its type set).  On success this process holds
+ * the name and *existed tells which happened.  FALSE with
+ * ERROR_FILE_NOT_FOUND (an open of an absent name), ERROR_INVALID_HANDLE
+ * (the name belongs to an object of another type), ERROR_ACCESS_DENIED (the
+ * name is taken by something that is not an object of this user), or a
+ * system error. */
 BOOL ns_acquire(struct ns_entry *entry, const struct ns_header *name, uint32_t type,
                 const void *init, size_t init_size, off_t file_size, BOOL *existed);
 
-/* This process's last handle is gone: unlink the name if no other process
- * holds one, and drop the lock.  The descriptor stays open (views may still
- * map it); the caller closes it. */
+/* This process's last handle is gone: give up its hold on the name (which
+ * goes if no other process holds it).  The memfd stays open (views may
+ * still map it); the caller closes it. */
 void ns_release(struct ns_entry *entry);
 
-/* ns_release for a descriptor nothing else refers to (no view maps it), then
- * closes it: closing drops the lock, a system call fewer. */
+/* ns_release, then closes the memfd too (no view maps it). */
 void ns_release_and_close(struct ns_entry *entry);
-
-/* The per-user directory (for tests and diagnostics), or NULL. */
-const char *ns_directory(void);
 
 #endif

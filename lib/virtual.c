@@ -169,10 +169,6 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
     if (reserve) {
         request.base = at & ~(uintptr_t)(ALLOCATION_GRANULARITY - 1);
         request.size = at ? page_up(at + size) - request.base : page_up(size);
-        if (request.size < size) {
-            failure(ERROR_NOT_ENOUGH_MEMORY);
-            return NULL;
-        }
         vm_lock_exclusive();
         struct vm_allocation *allocation = vm_allocate(&request);
         vm_unlock();

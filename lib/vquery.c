@@ -129,7 +129,7 @@ BOOL vquery(uintptr_t address, MEMORY_BASIC_INFORMATION *info)
 
     vm_lock_shared();
     struct vm_run *run = vm_run_at(address);
-    if (run && run->allocation->type == MEM_MAPPED && view_is_stale(run->allocation)) {
+    if (run && view_is_stale(run->allocation)) {
         /* Pages other views committed count as committed here too. */
         vm_unlock();
         view_refresh(address);

@@ -4,7 +4,9 @@
 #define W32MEM_CHECK_MAIN_H
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static Suite *make_suite(void);
 
@@ -28,6 +30,40 @@ int main(void)
 #endif
 #ifndef UNDER_SANITIZER
 #define UNDER_SANITIZER 0
+#endif
+
+/* Under valgrind (make check-valgrind) a few tests cannot run: each says why
+ * where it skips itself. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define UNDER_VALGRIND (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef UNDER_VALGRIND
+#define UNDER_VALGRIND (getenv("W32MEM_UNDER_VALGRIND") != NULL)
+#endif
+
+/* This test program, for a child to run again with execl.  Under valgrind
+ * /proc/self/exe is valgrind itself, but valgrind answers readlink on it
+ * with the program. */
+static inline void test_program_path(char *path, size_t size)
+{
+    ssize_t length = UNDER_VALGRIND ? readlink("/proc/self/exe", path, size - 1) : -1;
+    if (length <= 0)
+        snprintf(path, size, "/proc/self/exe");
+    else
+        path[length] = '\0';
+}
+
+/* Around a call that is meant to touch inaccessible memory (and get the
+ * Windows error for it): memcheck would report the access as an error. */
+#ifdef VALGRIND_DISABLE_ERROR_REPORTING
+#define DELIBERATE_BAD_ACCESS_BEGIN() VALGRIND_DISABLE_ERROR_REPORTING
+#define DELIBERATE_BAD_ACCESS_END() VALGRIND_ENABLE_ERROR_REPORTING
+#else
+#define DELIBERATE_BAD_ACCESS_BEGIN() ((void)0)
+#define DELIBERATE_BAD_ACCESS_END() ((void)0)
 #endif
 
 #define ck_assert_last_error(expected) \

@@ -118,22 +118,31 @@ static int count_entries(const char *path)
     return count;
 }
 
-/* Whether the named object exists in the namespace (other processes of the
- * user have names of their own there). */
-static int name_exists(const char *directory, const char *object)
+/* Whether the named object's name is bound in the abstract socket namespace
+ * (namespace.h). */
+static int name_exists(const char *object)
 {
     struct ns_entry entry;
     struct ns_header header;
-    char path[PATH_MAX];
-    if (!directory || !ns_name(object, &entry, &header))
+    if (!ns_name(object, &entry, &header))
         return -1;
-    snprintf(path, sizeof(path), "%s/%s", directory, entry.key);
-    return access(path, F_OK) == 0;
+    FILE *sockets = fopen("/proc/net/unix", "r");
+    if (!sockets)
+        return -1;
+    char wanted[NS_KEY_BYTES + 2];
+    snprintf(wanted, sizeof(wanted), "@%s\n", entry.key);
+    int found = 0;
+    char line[512];
+    while (!found && fgets(line, sizeof(line), sockets)) {
+        const char *address = strchr(line, '@');
+        found = address && strcmp(address, wanted) == 0;
+    }
+    fclose(sockets);
+    return found;
 }
 
 void holdings_take(struct holdings *holdings, const char *object)
 {
-    const char *names = ns_directory();     /* opens its descriptor for good the first time */
     ck_assert(read_kernel_map());
     holdings->range_count = 0;
     for (size_t i = 0; i < kernel_count; i++) {
@@ -148,7 +157,7 @@ void holdings_take(struct holdings *holdings, const char *object)
     }
     holdings->descriptors = count_entries("/proc/self/fd");
     holdings->handles = handle_count();
-    holdings->names = name_exists(names, object);
+    holdings->names = name_exists(object);
     /* Under ASan this is glibc's unused arena, constant; LeakSanitizer
      * checks those builds at exit instead. */
     holdings->heap_bytes = mallinfo2().uordblks;

@@ -8,11 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_main.h"
+
 static bool access_faults(const void *address, bool write)
 {
     fflush(NULL);
     pid_t child = fork();
     if (child == 0) {
+        DELIBERATE_BAD_ACCESS_BEGIN();  /* the child dies of the fault it probes for */
         volatile char *byte = (volatile char *)address;
         if (write)
             *byte = 1;

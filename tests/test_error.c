@@ -49,7 +49,38 @@ START_TEST(errno_translation)
     ck_assert_uint_eq(error_from_errno(EFAULT), ERROR_NOACCESS);
     ck_assert_uint_eq(error_from_errno(ENOSPC), ERROR_DISK_FULL);
     ck_assert_uint_eq(error_from_errno(EMFILE), ERROR_TOO_MANY_OPEN_FILES);
+    ck_assert_uint_eq(error_from_errno(ENFILE), ERROR_TOO_MANY_OPEN_FILES);
+    ck_assert_uint_eq(error_from_errno(ENOTDIR), ERROR_PATH_NOT_FOUND);
+    ck_assert_uint_eq(error_from_errno(EROFS), ERROR_ACCESS_DENIED);
+    ck_assert_uint_eq(error_from_errno(EFBIG), ERROR_FILE_TOO_LARGE);
+    ck_assert_uint_eq(error_from_errno(ENAMETOOLONG), ERROR_FILENAME_EXCED_RANGE);
+    ck_assert_uint_eq(error_from_errno(EISDIR), ERROR_DIRECTORY);
+    ck_assert_uint_eq(error_from_errno(ENOTEMPTY), ERROR_DIR_NOT_EMPTY);
+    ck_assert_uint_eq(error_from_errno(EAGAIN), ERROR_LOCK_VIOLATION);
+    ck_assert_uint_eq(error_from_errno(EBUSY), ERROR_BUSY);
+    ck_assert_uint_eq(error_from_errno(EXDEV), ERROR_NOT_SAME_DEVICE);
+    ck_assert_uint_eq(error_from_errno(EPIPE), ERROR_BROKEN_PIPE);
+    ck_assert_uint_eq(error_from_errno(ESPIPE), ERROR_SEEK);
+    ck_assert_uint_eq(error_from_errno(ENOSYS), ERROR_NOT_SUPPORTED);
+    ck_assert_uint_eq(error_from_errno(EOPNOTSUPP), ERROR_NOT_SUPPORTED);
+    ck_assert_uint_eq(error_from_errno(EOVERFLOW), ERROR_ARITHMETIC_OVERFLOW);
+    ck_assert_uint_eq(error_from_errno(EIO), ERROR_GEN_FAILURE);
+    ck_assert_uint_eq(error_from_errno(ETIMEDOUT), ERROR_TIMEOUT);
     ck_assert_uint_eq(error_from_errno(12345), ERROR_GEN_FAILURE);
+    /* The Windows values of the codes, from winerror.h. */
+    ck_assert_uint_eq(ERROR_FILE_TOO_LARGE, 223);
+    ck_assert_uint_eq(ERROR_FILENAME_EXCED_RANGE, 206);
+    ck_assert_uint_eq(ERROR_DIRECTORY, 267);
+    ck_assert_uint_eq(ERROR_DIR_NOT_EMPTY, 145);
+    ck_assert_uint_eq(ERROR_LOCK_VIOLATION, 33);
+    ck_assert_uint_eq(ERROR_BUSY, 170);
+    ck_assert_uint_eq(ERROR_NOT_SAME_DEVICE, 17);
+    ck_assert_uint_eq(ERROR_BROKEN_PIPE, 109);
+    ck_assert_uint_eq(ERROR_SEEK, 25);
+    ck_assert_uint_eq(ERROR_NOT_SUPPORTED, 50);
+    ck_assert_uint_eq(ERROR_ARITHMETIC_OVERFLOW, 534);
+    ck_assert_uint_eq(ERROR_GEN_FAILURE, 31);
+    ck_assert_uint_eq(ERROR_TIMEOUT, 1460);
 }
 END_TEST
 

@@ -6,7 +6,9 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <windows.h>
@@ -15,6 +17,17 @@
 
 #define P 0x1000
 #define G 0x10000
+
+/* These tests fault on purpose and continue once a handler has made the
+ * access good.  memcheck reports each such access as an error, and
+ * valgrind 3.19 does not resume the continued access faithfully (the test's
+ * frame comes back corrupt, returning into .rodata), though the same tests
+ * pass natively and under ASan and TSan; make check-valgrind skips them. */
+#define SKIP_FAULTING_TEST_UNDER_VALGRIND() \
+    do {                                    \
+        if (UNDER_VALGRIND)                 \
+            return;                         \
+    } while (0)
 
 /* Faulting accesses go through calls, so that the compiler cannot move the
  * checks of what the handlers recorded before the access itself. */
@@ -213,6 +226,7 @@ END_TEST
 
 START_TEST(access_violation_commit_and_continue)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     commit_size = 16 * P;
     commit_base = VirtualAlloc(NULL, commit_size, MEM_RESERVE, PAGE_READWRITE);
     AddVectoredExceptionHandler(1, commit_on_demand);
@@ -235,6 +249,7 @@ END_TEST
 
 START_TEST(sparse_gigabyte)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     commit_size = (SIZE_T)1 << 30;
     commit_base = VirtualAlloc(NULL, commit_size, MEM_RESERVE, PAGE_READWRITE);
     ck_assert_ptr_nonnull(commit_base);
@@ -267,6 +282,7 @@ static void program_handler(int signal_number)
 
 START_TEST(search_reaches_the_programs_own_handler)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     struct sigaction action;
     memset(&action, 0, sizeof(action));
     action.sa_handler = program_handler;
@@ -288,6 +304,7 @@ static void null_dereference(void)
 {
     AddVectoredExceptionHandler(1, record_and_search);
     volatile int *null_pointer = NULL;
+    DELIBERATE_BAD_ACCESS_BEGIN();      /* this child dies of it */
     *null_pointer = 1;
 }
 
@@ -322,6 +339,7 @@ static LONG CALLBACK redirect_store(EXCEPTION_POINTERS *pointers)
 
 START_TEST(handler_can_change_the_registers)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     char *target = VirtualAlloc(NULL, G, MEM_RESERVE, PAGE_READWRITE);
     AddVectoredExceptionHandler(1, redirect_store);
     __asm__ volatile("movb $7, (%0)" : "+a"(target) : : "memory");
@@ -334,6 +352,7 @@ END_TEST
 
 START_TEST(guard_page_fires_once)                           /* facts 53, 54 */
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     int *guarded = VirtualAlloc(NULL, P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
     AddVectoredExceptionHandler(1, count_guard);
     ck_assert_int_eq(peek(guarded), 0);
@@ -358,6 +377,7 @@ END_TEST
 
 START_TEST(guard_pages_of_a_region_fire_per_page)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     char *region = VirtualAlloc(NULL, 4 * P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
     AddVectoredExceptionHandler(1, count_guard);
     poke(region + 2 * P, 1);
@@ -386,6 +406,7 @@ static void *touch_guard(void *argument)
 
 START_TEST(guard_page_fires_once_across_threads)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     AddVectoredExceptionHandler(1, count_guard);
     for (int round = 0; round < 50; round++) {
         shared_guard = VirtualAlloc(NULL, P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
@@ -404,6 +425,7 @@ END_TEST
 static void touch_unhandled_guard(void)
 {
     int *guarded = VirtualAlloc(NULL, P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
+    DELIBERATE_BAD_ACCESS_BEGIN();      /* this child dies of it */
     volatile int value = guarded[0];
     (void)value;
 }
@@ -550,6 +572,7 @@ END_TEST
 
 START_TEST(guard_page_under_write_watch)                   /* fact 56 */
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     void *results[64];
     char *base = new_watched(2 * P, PAGE_READWRITE | PAGE_GUARD);
     AddVectoredExceptionHandler(1, count_guard);
@@ -568,6 +591,9 @@ END_TEST
 
 START_TEST(kernel_writes_count_as_writes)                    /* fact 64 */
 {
+    const char *tracking = getenv("W32MEM_WRITE_WATCH");
+    if (tracking && strcmp(tracking, "faults") == 0)
+        return;     /* the fallback's limit instead: fallback_kernel_writes_fail */
     void *results[64];
     char *base = new_watched(G, PAGE_READWRITE);
     int pipe_ends[2];
@@ -642,6 +668,7 @@ static void *allocate_loop(void *argument)
 
 START_TEST(faults_while_another_thread_allocates)
 {
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
     commit_size = 4096 * P;
     commit_base = VirtualAlloc(NULL, commit_size, MEM_RESERVE, PAGE_READWRITE);
     AddVectoredExceptionHandler(1, commit_on_demand);
@@ -654,6 +681,46 @@ START_TEST(faults_while_another_thread_allocates)
     for (SIZE_T i = 0; i < 4096; i++)
         ck_assert_int_eq(commit_base[i * P], (char)i);
     ck_assert_int_eq(seen_count, 4096);
+}
+END_TEST
+
+/* A page that cannot be read in (here: a file page cut off by truncation,
+ * SIGBUS) is EXCEPTION_IN_PAGE_ERROR, with the access, the address and the
+ * NTSTATUS of the failed read as its three parameters. */
+static char *lost_page;
+static LONG CALLBACK replace_lost_page(EXCEPTION_POINTERS *pointers)
+{
+    seen = *pointers->ExceptionRecord;
+    seen_count++;
+    if (seen.ExceptionCode != EXCEPTION_IN_PAGE_ERROR)
+        return EXCEPTION_CONTINUE_SEARCH;
+    mmap(lost_page, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+START_TEST(lost_file_page_is_an_in_page_error)
+{
+    SKIP_FAULTING_TEST_UNDER_VALGRIND();
+    char name[] = "/tmp/w32mem-lost-XXXXXX";
+    int fd = mkstemp(name);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, P), 0);
+    lost_page = mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(lost_page, MAP_FAILED);
+    ck_assert_int_eq(ftruncate(fd, 0), 0);
+    unlink(name);
+    close(fd);
+    PVOID handler = AddVectoredExceptionHandler(1, replace_lost_page);
+    seen_count = 0;
+    ck_assert_int_eq(peek(lost_page + 8), 0);
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(seen.ExceptionCode, EXCEPTION_IN_PAGE_ERROR);
+    ck_assert_uint_eq(seen.NumberParameters, 3);
+    ck_assert_uint_eq(seen.ExceptionInformation[0], 0);                 /* a read */
+    ck_assert_uint_eq(seen.ExceptionInformation[1], (ULONG_PTR)(lost_page + 8));
+    ck_assert_uint_eq(seen.ExceptionInformation[2], 0xC0000185);        /* STATUS_IO_DEVICE_ERROR */
+    ck_assert(RemoveVectoredExceptionHandler(handler));
+    munmap(lost_page, P);
 }
 END_TEST
 
@@ -672,6 +739,7 @@ static Suite *make_suite(void)
     tcase_add_test(faults, access_violation_commit_and_continue);
     tcase_add_test(faults, sparse_gigabyte);
     tcase_add_test(faults, search_reaches_the_programs_own_handler);
+    tcase_add_test(faults, lost_file_page_is_an_in_page_error);
     tcase_add_test(faults, genuine_null_dereference_still_crashes);
     tcase_add_test(faults, faults_while_another_thread_allocates);
 #if defined(__x86_64__)

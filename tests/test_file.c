@@ -11,6 +11,7 @@
 #include <windows.h>
 
 #include "check_main.h"
+#include "wide.h"
 
 static char scratch[64];
 static char name[128];
@@ -327,7 +328,9 @@ START_TEST(delete_on_close_across_processes)
             setenv("W32MEM_FILE_OPENED", number, 1);
             snprintf(number, sizeof(number), "%d", proceed[0]);
             setenv("W32MEM_FILE_PROCEED", number, 1);
-            execl("/proc/self/exe", "test_file", (char *)NULL);
+            char program[4096];
+            test_program_path(program, sizeof(program));
+            execl(program, "test_file", (char *)NULL);
             _exit(97);
         }
         char byte = 0;
@@ -441,6 +444,261 @@ START_TEST(temp_names)
 }
 END_TEST
 
+/* A synchronous handle given an OVERLAPPED transfers at its offset, reports
+ * the count in InternalHigh and leaves the file pointer just past it. */
+START_TEST(overlapped_offsets)
+{
+    HANDLE h = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    DWORD count;
+    char buffer[16] = { 0 };
+    ck_assert(WriteFile(h, "0123456789", 10, &count, NULL));
+
+    OVERLAPPED at = { .Offset = 3 };
+    ck_assert(ReadFile(h, buffer, 4, &count, &at));
+    ck_assert_uint_eq(count, 4);
+    ck_assert_str_eq(buffer, "3456");
+    ck_assert_uint_eq(at.InternalHigh, 4);
+    ck_assert_uint_eq(at.Internal, 0);
+    ck_assert_uint_eq(SetFilePointer(h, 0, NULL, FILE_CURRENT), 7);
+
+    OVERLAPPED past = { .Offset = 20 };
+    count = 99;
+    ck_assert(!ReadFile(h, buffer, 4, &count, &past));  /* past the end: EOF, unlike a plain read */
+    ck_assert_last_error(ERROR_HANDLE_EOF);
+    ck_assert_uint_eq(count, 0);
+    ck_assert_uint_eq(past.InternalHigh, 0);
+    OVERLAPPED none = { .Offset = 20 };
+    ck_assert(ReadFile(h, buffer, 0, NULL, &none));     /* the count is optional with an OVERLAPPED */
+
+    OVERLAPPED write_at = { .Offset = 12 };
+    ck_assert(WriteFile(h, "ab", 2, NULL, &write_at));
+    ck_assert_uint_eq(write_at.InternalHigh, 2);
+    ck_assert_uint_eq(SetFilePointer(h, 0, NULL, FILE_CURRENT), 14);
+    ck_assert_uint_eq(GetFileSize(h, NULL), 14);
+    OVERLAPPED gap = { .Offset = 10 };
+    memset(buffer, 'x', sizeof(buffer));
+    ck_assert(ReadFile(h, buffer, 4, &count, &gap));
+    ck_assert_mem_eq(buffer, "\0\0ab", 4);               /* the hole reads as zeros */
+
+    ck_assert(!ReadFile(h, buffer, 1, NULL, NULL));
+    ck_assert_last_error(ERROR_NOACCESS);
+    ck_assert(!WriteFile(h, "x", 1, NULL, NULL));
+    ck_assert_last_error(ERROR_NOACCESS);
+    ck_assert(CloseHandle(h));
+}
+END_TEST
+
+/* Buffers the process cannot access fail the transfer with ERROR_NOACCESS. */
+START_TEST(inaccessible_buffers)
+{
+    HANDLE h = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    DWORD count = 99;
+    ck_assert(WriteFile(h, "0123456789", 10, &count, NULL));
+    char *reserved = VirtualAlloc(NULL, 4096, MEM_RESERVE, PAGE_NOACCESS);
+    ck_assert_ptr_nonnull(reserved);
+    DELIBERATE_BAD_ACCESS_BEGIN();
+    BOOL wrote = WriteFile(h, reserved, 16, &count, NULL);
+    DELIBERATE_BAD_ACCESS_END();
+    ck_assert(!wrote);
+    ck_assert_last_error(ERROR_NOACCESS);
+    ck_assert_uint_eq(count, 0);
+    ck_assert_uint_eq(SetFilePointer(h, 0, NULL, FILE_BEGIN), 0);
+    DELIBERATE_BAD_ACCESS_BEGIN();
+    BOOL read = ReadFile(h, reserved, 4, &count, NULL);
+    DELIBERATE_BAD_ACCESS_END();
+    ck_assert(!read);
+    ck_assert_last_error(ERROR_NOACCESS);
+    ck_assert(VirtualFree(reserved, 0, MEM_RELEASE));
+    ck_assert(CloseHandle(h));
+}
+END_TEST
+
+/* A handle with FILE_APPEND_DATA but not FILE_WRITE_DATA writes only at the end. */
+START_TEST(append_only_access)
+{
+    HANDLE h = CreateFileA(name, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, CREATE_ALWAYS, 0, NULL);
+    DWORD count;
+    ck_assert(WriteFile(h, "hello", 5, &count, NULL));
+    HANDLE append = CreateFileA(name, FILE_APPEND_DATA | FILE_READ_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                NULL, OPEN_EXISTING, 0, NULL);
+    ck_assert_ptr_ne(append, INVALID_HANDLE_VALUE);
+    ck_assert(WriteFile(append, " world", 6, &count, NULL));
+    ck_assert_uint_eq(count, 6);
+    OVERLAPPED start = { .Offset = 0 };
+    ck_assert(WriteFile(append, "!", 1, &count, &start));     /* still at the end */
+    ck_assert(!SetEndOfFile(append));
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    char buffer[16] = { 0 };
+    ck_assert_uint_eq(SetFilePointer(append, 0, NULL, FILE_BEGIN), 0);
+    ck_assert(ReadFile(append, buffer, sizeof(buffer) - 1, &count, NULL));
+    ck_assert_str_eq(buffer, "hello world!");
+    ck_assert(CloseHandle(append));
+    ck_assert(CloseHandle(h));
+}
+END_TEST
+
+START_TEST(directories_and_odd_names)
+{
+    char dir[128], path[160];
+    snprintf(dir, sizeof(dir), "%s/dir", scratch);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    ck_assert_ptr_eq(CreateFileA(dir, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL), INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_ACCESS_DENIED);          /* a directory needs backup semantics */
+    ck_assert_ptr_eq(CreateFileA(dir, GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL), INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    HANDLE h = CreateFileA(dir, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
+    ck_assert(CloseHandle(h));
+    ck_assert(!DeleteFileA(dir));
+    ck_assert_last_error(ERROR_ACCESS_DENIED);          /* DeleteFile never removes a directory */
+
+    h = CreateFileA(name, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_READONLY, NULL);
+    ck_assert(CloseHandle(h));
+    snprintf(path, sizeof(path), "%s/x", name);
+    ck_assert_ptr_eq(CreateFileA(path, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL), INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_PATH_NOT_FOUND);         /* a file on the way is no directory */
+    ck_assert(!DeleteFileA(name));
+    ck_assert_last_error(ERROR_ACCESS_DENIED);          /* read-only */
+    ck_assert(exists(name));
+    ck_assert(!DeleteFileA(path));
+    ck_assert_last_error(ERROR_PATH_NOT_FOUND);
+    ck_assert_int_eq(chmod(name, 0600), 0);
+    ck_assert(DeleteFileA(name));
+
+    snprintf(path, sizeof(path), "%s/fifo", scratch);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    ck_assert(DeleteFileA(path));                       /* not a regular file: removed all the same */
+    ck_assert(!exists(path));
+
+    ck_assert(!DeleteFileA(""));
+    ck_assert_last_error(ERROR_PATH_NOT_FOUND);
+    ck_assert(!DeleteFileW(NULL));
+    ck_assert_last_error(ERROR_PATH_NOT_FOUND);
+    ck_assert_ptr_eq(CreateFileW(NULL, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL), INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_PATH_NOT_FOUND);
+    ck_assert_ptr_eq(CreateFileA(name, GENERIC_READ, 0x80, NULL, OPEN_EXISTING, 0, NULL), INVALID_HANDLE_VALUE);
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);      /* an unknown share bit */
+}
+END_TEST
+
+START_TEST(sizes_and_pointers_at_the_error_value)
+{
+    HANDLE h = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_NEW, 0, NULL);
+    LONG high = 0;
+    SetLastError(77);
+    /* 0xFFFFFFFF is a real position and size: the last error tells them apart */
+    ck_assert_uint_eq(SetFilePointer(h, (LONG)0xFFFFFFFF, &high, FILE_BEGIN), INVALID_SET_FILE_POINTER);
+    ck_assert_last_error(ERROR_SUCCESS);
+    ck_assert_int_eq(high, 0);
+    ck_assert(SetEndOfFile(h));
+    SetLastError(77);
+    ck_assert_uint_eq(GetFileSize(h, NULL), INVALID_FILE_SIZE);
+    ck_assert_last_error(ERROR_SUCCESS);
+    ck_assert(CloseHandle(h));
+
+    ck_assert_uint_eq(GetFileSize(h, NULL), INVALID_FILE_SIZE);
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    LARGE_INTEGER size;
+    ck_assert(!GetFileSizeEx(h, &size));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    ck_assert(!GetFileSizeEx(GetCurrentProcess(), NULL));
+    ck_assert_last_error(ERROR_NOACCESS);
+    ck_assert_uint_eq(SetFilePointer(h, 0, NULL, FILE_BEGIN), INVALID_SET_FILE_POINTER);
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    ck_assert(!SetEndOfFile(h));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    ck_assert(!FlushFileBuffers(h));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+}
+END_TEST
+
+START_TEST(wide_temp_names)
+{
+    WCHAR dir[MAX_PATH], prefix[] = { 'w', 0x4e2d, 0 }, out[MAX_PATH];
+    ck_assert_uint_lt(wide_from_utf8(scratch, dir, MAX_PATH), MAX_PATH);
+    UINT unique = GetTempFileNameW(dir, prefix, 0, out);
+    ck_assert_uint_ne(unique, 0);
+    ck_assert_last_error(ERROR_SUCCESS);
+    char expected[MAX_PATH];
+    snprintf(expected, sizeof(expected), "%s/w\xe4\xb8\xad%X.tmp", scratch, unique);
+    ck_assert(exists(expected));                         /* created, with the UTF-8 name */
+    char *back = utf8_from_wide(out);
+    ck_assert_str_eq(back, expected);
+    free(back);
+    WCHAR long_prefix[] = { 0x4e2d, 0x6587, 0xe9, 'z', 0 };
+    ck_assert_uint_eq(GetTempFileNameW(dir, long_prefix, 0x1f, out), 0x1f);
+    back = utf8_from_wide(out);
+    snprintf(expected, sizeof(expected), "%s/\xe4\xb8\xad\xe6\x96\x87\xc3\xa9" "1F.tmp", scratch);
+    ck_assert_str_eq(back, expected);                   /* three characters, not three bytes */
+    free(back);
+    ck_assert_uint_eq(GetTempFileNameW(dir, NULL, 0x2a, out), 0x2a);
+    back = utf8_from_wide(out);
+    snprintf(expected, sizeof(expected), "%s/2A.tmp", scratch);
+    ck_assert_str_eq(back, expected);
+    free(back);
+
+    ck_assert_uint_eq(GetTempFileNameW(NULL, prefix, 0, out), 0);
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert_uint_eq(GetTempFileNameA(scratch, "x", 0, NULL), 0);
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+
+    /* A directory whose temp names would not fit in MAX_PATH. */
+    char deep[MAX_PATH + 64];
+    int length = snprintf(deep, sizeof(deep), "%s", scratch);
+    while (length < MAX_PATH - 10) {
+        length += snprintf(deep + length, sizeof(deep) - (size_t)length, "/%s", "abcdefghijklmnopqrstuvwxyz");
+        ck_assert_int_eq(mkdir(deep, 0700), 0);
+    }
+    char file[MAX_PATH];
+    ck_assert_uint_eq(GetTempFileNameA(deep, "abc", 0, file), 0);
+    ck_assert_last_error(ERROR_BUFFER_OVERFLOW);
+
+    setenv("TMPDIR", "relative/dir", 1);                 /* only an absolute TMPDIR counts */
+    char temp[MAX_PATH];
+    ck_assert_uint_eq(GetTempPathA(sizeof(temp), temp), 5);
+    ck_assert_str_eq(temp, "/tmp/");
+    unsetenv("TMPDIR");
+}
+END_TEST
+
+/* Names are UTF-16 on Windows and UTF-8 here: characters beyond the BMP
+ * travel as surrogate pairs both ways. */
+START_TEST(wide_names_beyond_the_bmp)
+{
+    char dir[128];
+    snprintf(dir, sizeof(dir), "%s/\xf0\x9f\x98\x80", scratch);     /* U+1F600 */
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    setenv("TMPDIR", dir, 1);
+    WCHAR temp[MAX_PATH];
+    DWORD length = GetTempPathW(MAX_PATH, temp);
+    ck_assert_uint_eq(length, strlen(scratch) + 4);     /* '/', two surrogates, '/' */
+    ck_assert_uint_eq(temp[length - 3], 0xd83d);
+    ck_assert_uint_eq(temp[length - 2], 0xde00);
+    ck_assert_uint_eq(temp[length - 1], '/');
+    ck_assert_uint_eq(GetTempPathW(3, temp), length + 1);   /* too small: the size needed */
+    unsetenv("TMPDIR");
+
+    WCHAR file[MAX_PATH];
+    length = wide_from_utf8(dir, file, MAX_PATH);
+    WCHAR leaf[] = { '/', 0xd83d, 0xde00, 0x00e9, 'x', 0 };    /* U+1F600 and é */
+    memcpy(file + length, leaf, sizeof(leaf));
+    HANDLE h = CreateFileW(file, GENERIC_WRITE, 0, NULL, CREATE_NEW, 0, NULL);
+    ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
+    ck_assert(CloseHandle(h));
+    char path[160];
+    snprintf(path, sizeof(path), "%s/\xf0\x9f\x98\x80\xc3\xa9x", dir);
+    ck_assert(exists(path));
+    ck_assert(DeleteFileW(file));
+    ck_assert(!exists(path));
+
+    WCHAR converted[8];
+    ck_assert_uint_eq(wide_from_utf8("a\xff" "b\xe4\xb8", converted, 8), 4);
+    ck_assert_uint_eq(converted[1], 0xfffd);            /* invalid bytes become U+FFFD */
+    ck_assert_uint_eq(converted[3], 0xfffd);
+    ck_assert_uint_eq(wide_from_utf8("\xf0\x9f\x98\x80", NULL, 0), 3);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("file");
@@ -455,6 +713,13 @@ static Suite *make_suite(void)
     tcase_add_test(tc, delete_on_close_across_processes);
     tcase_add_test(tc, windows_paths);
     tcase_add_test(tc, temp_names);
+    tcase_add_test(tc, overlapped_offsets);
+    tcase_add_test(tc, inaccessible_buffers);
+    tcase_add_test(tc, append_only_access);
+    tcase_add_test(tc, directories_and_odd_names);
+    tcase_add_test(tc, sizes_and_pointers_at_the_error_value);
+    tcase_add_test(tc, wide_temp_names);
+    tcase_add_test(tc, wide_names_beyond_the_bmp);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -181,6 +181,12 @@ START_TEST(bad_handles)
         ck_assert_ptr_null(GlobalHandle(bad[i]));
         ck_assert_last_error(ERROR_INVALID_HANDLE);
     }
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!GlobalUnlock(freed));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!LocalUnlock(freed));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
     ck_assert_ptr_null(GlobalFree(NULL));
     ck_assert_ptr_null(LocalLock(NULL));
     ck_assert(HeapValidate(GetProcessHeap(), 0, NULL));
@@ -206,6 +212,51 @@ START_TEST(many_handles)
 }
 END_TEST
 
+/* What cannot be granted fails with ERROR_NOT_ENOUGH_MEMORY (or, for the
+ * discardable flag without LMEM_MODIFY, ERROR_INVALID_PARAMETER) and
+ * leaves the block as it was. */
+START_TEST(refused_allocations_and_reallocations)
+{
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalAlloc(LMEM_MOVEABLE, SIZE_MAX));
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalAlloc(LMEM_MOVEABLE, (SIZE_T)1 << 50));     /* a handle, but no memory */
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+
+    HLOCAL moveable = LocalAlloc(LMEM_MOVEABLE, 16);
+    char *data = LocalLock(moveable);
+    memcpy(data, "fifteen chars..", 16);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalReAlloc(moveable, 1 << 20, 0));          /* locked: it may not move */
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    ck_assert_ptr_eq(LocalLock(moveable), data);
+    ck_assert_str_eq(data, "fifteen chars..");
+    ck_assert(LocalUnlock(moveable));
+    ck_assert(!LocalUnlock(moveable));
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalReAlloc(moveable, SIZE_MAX, LMEM_MOVEABLE));
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalReAlloc(moveable, 32, LMEM_DISCARDABLE));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert_uint_eq(LocalSize(moveable), 16);
+    ck_assert_str_eq(LocalLock(moveable), "fifteen chars..");
+    ck_assert(!LocalUnlock(moveable));
+    ck_assert_ptr_null(LocalFree(moveable));
+
+    char *fixed = LocalAlloc(LMEM_FIXED, 16);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalReAlloc(fixed, 32, LMEM_DISCARDABLE));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalReAlloc(fixed, (SIZE_T)1 << 50, LMEM_MOVEABLE));
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    ck_assert_uint_eq(LocalSize(fixed), 16);
+    ck_assert_ptr_null(LocalFree(fixed));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("global");
@@ -217,6 +268,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, global_modify_makes_fixed_memory_moveable);
     tcase_add_test(cases, bad_handles);
     tcase_add_test(cases, many_handles);
+    tcase_add_test(cases, refused_allocations_and_reallocations);
     suite_add_tcase(suite, cases);
     return suite;
 }

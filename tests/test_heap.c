@@ -795,6 +795,20 @@ START_TEST(set_information)
     ck_assert_last_error(ERROR_INVALID_PARAMETER);
     ck_assert(!HeapSetInformation(NULL, HeapOptimizeResources, &optimize, 2));
     ck_assert_last_error(ERROR_BAD_LENGTH);
+
+    /* The LFH is refused for a heap of fixed size too (HeapSetInformation's
+     * documentation); an unknown class is a bad parameter. */
+    heap = HeapCreate(0, 0x10000, 0x10000);
+    value = 2;
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!HeapSetInformation(heap, HeapCompatibilityInformation, &value, sizeof(value)));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert(HeapQueryInformation(heap, HeapCompatibilityInformation, &value, sizeof(value), NULL));
+    ck_assert_uint_eq(value, 0);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!HeapSetInformation(heap, (HEAP_INFORMATION_CLASS)99, &value, sizeof(value)));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert(HeapDestroy(heap));
 }
 END_TEST
 

@@ -530,11 +530,44 @@ START_TEST(section_larger_than_address_space)
 }
 END_TEST
 
+START_TEST(rarely_used_arguments)
+{
+    HANDLE file = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    DWORD written;
+    ck_assert(WriteFile(file, "not a PE image", 14, &written, NULL));
+    SetLastError(0);
+    ck_assert_ptr_null(CreateFileMappingA(file, NULL, PAGE_READONLY | SEC_IMAGE, 0, 0, NULL));
+    ck_assert_last_error(ERROR_BAD_EXE_FORMAT);                 /* a file that is no image */
+
+    HANDLE mapping = CreateFileMappingA(file, NULL, PAGE_READWRITE, 0, 0, NULL);
+    ck_assert_ptr_nonnull(mapping);
+    SetLastError(0);
+    ck_assert_ptr_null(MapViewOfFile(mapping, FILE_MAP_READ | 0x100000, 0, 0, 0));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);              /* an unknown access bit */
+    char *view = MapViewOfFile(mapping, FILE_MAP_READ, 0, 0, 0);
+    ck_assert_ptr_nonnull(view);
+    ck_assert_mem_eq(view, "not a PE image", 14);
+
+    SetLastError(0);
+    ck_assert_ptr_null(OpenFileMappingW(FILE_MAP_READ, FALSE, NULL));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+
+    ck_assert(UnmapViewOfFile(view));
+    ck_assert(CloseHandle(mapping));
+    ck_assert(CloseHandle(file));
+}
+END_TEST
+
 /* Fact 139: commitment belongs to the section, so a page committed through
  * one view is usable through every other at once, in this process and in
  * another, with no query in between; a page nobody committed still faults. */
 START_TEST(commit_is_usable_in_every_view_at_once)
 {
+    /* Another view's page becomes usable at its first access, which faults
+     * and is retried once the fault handler has synced the commitment:
+     * memcheck reports that first access as an invalid read. */
+    if (UNDER_VALGRIND)
+        return;
     HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_RESERVE, 0, MB, mapping_name);
     char *a = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
     char *b = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
@@ -575,6 +608,7 @@ static Suite *make_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, create_validation);
     tcase_add_test(tc, section_larger_than_address_space);
+    tcase_add_test(tc, rarely_used_arguments);
     tcase_add_test(tc, file_backed_sizes);
     tcase_add_test(tc, file_views_reach_the_file);
     tcase_add_test(tc, view_access_rules);

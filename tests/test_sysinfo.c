@@ -29,7 +29,9 @@ START_TEST(maximum_application_address)
     ck_assert_uint_gt(top, (uintptr_t)&local);
     ck_assert_uint_le(top / 2, (uintptr_t)&local);
 #if defined(__x86_64__)
-    ck_assert_ptr_eq(info.lpMaximumApplicationAddress, (LPVOID)0x7FFFFFFEFFFF);
+    /* valgrind gives its client a stack, and so an address space, below 128 GiB */
+    if (!UNDER_VALGRIND)
+        ck_assert_ptr_eq(info.lpMaximumApplicationAddress, (LPVOID)0x7FFFFFFEFFFF);
 #endif
 }
 END_TEST
