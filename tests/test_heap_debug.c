@@ -222,7 +222,14 @@ static int run_child(const char *global_flag, DWORD expected)
             unsetenv("W32MEM_GLOBALFLAG");
         char argument[32];
         snprintf(argument, sizeof(argument), "%lu", (unsigned long)expected);
-        execl("/proc/self/exe", "test_heap_debug", "--global-flag-child", argument, (char *)NULL);
+        /* The program's own path: under valgrind /proc/self/exe is
+         * valgrind, but readlink on it answers with the program. */
+        char path[4096];
+        ssize_t length = readlink("/proc/self/exe", path, sizeof(path) - 1);
+        if (length <= 0)
+            _exit(127);
+        path[length] = '\0';
+        execl(path, "test_heap_debug", "--global-flag-child", argument, (char *)NULL);
         _exit(127);
     }
     int status;

@@ -153,8 +153,17 @@ START_TEST(destroyed_heaps_large_blocks_go_back)
 }
 END_TEST
 
+/* VALGRIND_LOSES_MOVED_TAILS: valgrind 3.19 emulates mremap itself, and
+ * after mremap(MREMAP_MAYMOVE | MREMAP_FIXED) that grows a mapping onto a
+ * PROT_NONE reservation above it, memcheck holds the grown part
+ * unaddressable although valgrind maps it read-write: four plain system
+ * calls (mmap the block, mmap the target, mremap, write the tail) reproduce
+ * it without this library.  Tests that move a growing block, or reuse
+ * such blocks from the cache, skip themselves there. */
 START_TEST(realloc_moves_pages_and_keeps_the_map_exact)
 {
+    if (UNDER_VALGRIND)
+        return;     /* see VALGRIND_LOSES_MOVED_TAILS */
     HANDLE heap = HeapCreate(0, 0, 0);
     SIZE_T size = 2 << 20;
     char *block = HeapAlloc(heap, 0, size);
@@ -242,6 +251,8 @@ END_TEST
 
 START_TEST(many_large_reallocs_against_a_model)
 {
+    if (UNDER_VALGRIND)
+        return;     /* see VALGRIND_LOSES_MOVED_TAILS */
     enum { SLOTS = 12, STEPS = 400 };
     HANDLE heap = HeapCreate(0, 0, 0);
     char *blocks[SLOTS] = { NULL };
@@ -328,6 +339,8 @@ static void *large_churn(void *argument)
 
 START_TEST(threads_share_the_cache)
 {
+    if (UNDER_VALGRIND)
+        return;     /* the cache hands on moved blocks: see VALGRIND_LOSES_MOVED_TAILS */
     enum { THREADS = 3 };
     HANDLE shared = HeapCreate(0, 0, 0);
     pthread_t threads[THREADS];
