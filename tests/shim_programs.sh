@@ -106,7 +106,7 @@ suite)
 command -v make >/dev/null 2>&1 || { echo "SKIP suite: make not installed"; exit 77; }
 ran=1
 # This build's options, less the source directory (distcheck's is relative).
-options=$("$top/config.status" --config | sed "s/'--srcdir=[^']*'//")
+options=$("$top/config.status" --config | sed -e "s/'--srcdir=[^']*'//" -e "s/--srcdir=[^ ]*//")
 cat >"$work/inner.sh" <<SH
 set -e
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
