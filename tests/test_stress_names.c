@@ -250,7 +250,9 @@ START_TEST(processes_share_names_and_die)
     ck_assert_int_ge(fresh, 0);
     if (fresh == 0) {
         setenv("W32MEM_NAMES_FRESH", names[0], 1);
-        execl("/proc/self/exe", "test_stress_names", (char *)NULL);
+        char program[4096];
+        test_program_path(program, sizeof(program));
+        execl(program, "test_stress_names", (char *)NULL);
         _exit(20);
     }
     int status;
