@@ -5,7 +5,10 @@
 
 #include "error.h"
 
-static __thread DWORD last_error;
+/* Initial-exec, as the heap's thread caches are: the default model for a
+ * shared library costs a __tls_get_addr call on every access, and the
+ * malloc shim reads and restores the last error around every free. */
+static __thread DWORD last_error __attribute__((tls_model("initial-exec")));
 
 DWORD WINAPI GetLastError(void)
 {

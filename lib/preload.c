@@ -28,9 +28,18 @@ struct aligned_header {
     uintptr_t check;        /* base ^ aligned address ^ ALIGNED_MAGIC */
 };
 
+/* The process heap never changes, so the handle is asked for once: a call
+ * into the library saved on every malloc and free. */
+static HANDLE process_heap;
+
 static HANDLE heap(void)
 {
-    return GetProcessHeap();
+    HANDLE known = __atomic_load_n(&process_heap, __ATOMIC_RELAXED);
+    if (__builtin_expect(!known, 0)) {
+        known = GetProcessHeap();
+        __atomic_store_n(&process_heap, known, __ATOMIC_RELAXED);
+    }
+    return known;
 }
 
 EXPORT void *malloc(size_t size)
