@@ -20,7 +20,7 @@ static void prepare(void) { EACH_MODULE(PREPARE) }
 static void parent(void)  { EACH_MODULE_REVERSED(PARENT) }
 static void child(void)   { EACH_MODULE_REVERSED(CHILD) }
 
-__attribute__((constructor)) static void fork_handlers_install(void)
+__attribute__((constructor)) void fork_handlers_install(void)
 {
     pthread_atfork(prepare, parent, child);
 }

@@ -17,6 +17,14 @@
     void name##_fork_parent(void) { pthread_mutex_unlock(&(lock)); } \
     void name##_fork_child(void) { pthread_mutex_init(&(lock), NULL); }
 
+/* Installs the handlers; a constructor, so nobody needs to call it. */
+void fork_handlers_install(void);
+
+/* Every module with a lock includes this header, so this reference makes a
+ * static link pull fork.c -- and with it that constructor -- into any
+ * program that uses one of them (nothing else refers to fork.c). */
+__attribute__((used)) static void (*const fork_handlers_linked)(void) = fork_handlers_install;
+
 FORK_DECLARE(mapping_registry);
 FORK_DECLARE(namespace_names);
 FORK_DECLARE(global_table);

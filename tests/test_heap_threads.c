@@ -2,8 +2,10 @@
  * another, concurrent churn, and HeapLock excluding every other thread
  * (fact 109).  Built to run under ThreadSanitizer. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <windows.h>
 
@@ -471,6 +473,58 @@ START_TEST(process_heap_created_once)
 }
 END_TEST
 
+struct held_lock {
+    HANDLE heap;
+    int locked;                 /* atomic */
+};
+
+static void *hold_heap_lock_briefly(void *argument)
+{
+    struct held_lock *held = argument;
+    HeapLock(held->heap);
+    __atomic_store_n(&held->locked, 1, __ATOMIC_RELEASE);
+    usleep(200000);
+    HeapUnlock(held->heap);
+    return NULL;
+}
+
+START_TEST(fork_waits_for_a_heap_another_thread_holds)
+{
+    /* The child has only the forking thread: had fork() not waited for the
+     * other thread's HeapUnlock, the child's heap would stay locked.  This
+     * program links the library statically, which must not lose the
+     * library's fork handlers. */
+    struct held_lock held = { HeapCreate(0, 0, 0), 0 };
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, hold_heap_lock_briefly, &held), 0);
+    while (!__atomic_load_n(&held.locked, __ATOMIC_ACQUIRE))
+        sched_yield();
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0) {
+        void *block = HeapAlloc(held.heap, 0, 5000);
+        _exit(block && HeapFree(held.heap, 0, block) ? 0 : 1);
+    }
+    int status;
+    pid_t waited = 0;
+    for (int tenths = 0; tenths < 100 && waited == 0; tenths++) {
+        waited = waitpid(child, &status, WNOHANG);
+        if (waited == 0)
+            usleep(100000);
+    }
+    if (waited == 0) {
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+        ck_abort_msg("the child's HeapAlloc still waits after 10 s: the heap stayed locked");
+    }
+    ck_assert_int_eq(waited, child);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    pthread_join(thread, NULL);
+    ck_assert(HeapDestroy(held.heap));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("heap threads");
@@ -485,6 +539,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, dead_threads_hand_their_caches_on);
     tcase_add_test(cases, a_new_heap_at_a_dead_heaps_address);
     tcase_add_test(cases, more_heaps_than_a_thread_keeps_caches_for);
+    tcase_add_test(cases, fork_waits_for_a_heap_another_thread_holds);
     suite_add_tcase(suite, cases);
     return suite;
 }
