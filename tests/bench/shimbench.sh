@@ -2,7 +2,7 @@
 # make bench, shim part: wall time and peak RSS of three real workloads --
 # gcc compiling six of this project's C files, a python3 allocation-heavy script, sort of a large
 # file -- with the C library's malloc, with w32mem's LD_PRELOAD shim, and with
-# jemalloc and mimalloc preloaded, in the same run (median of 3).
+# jemalloc and mimalloc preloaded, in the same run (median of 5).
 # Targets (issue 7): never slower than glibc, within 1.1x of the best, peak
 # RSS within 1.2x of glibc.
 top=$(cd "${1:-.}" && pwd)
@@ -36,17 +36,22 @@ preload_for() {
     esac
 }
 
-# run ALLOCATOR COMMAND...: prints "seconds peak_kb", the median of 3 runs.
-run() {
+allocators=glibc
+for allocator in w32mem jemalloc mimalloc; do
+    [ -n "$(preload_for $allocator)" ] && allocators="$allocators $allocator"
+done
+
+# once ALLOCATOR COMMAND...: appends "seconds peak_kb" of one run to
+# $work/ALLOCATOR.
+once() {
     allocator=$1; shift
-    preload=$(preload_for "$allocator")
-    for i in 1 2 3; do
-        LD_LIBRARY_PATH="$top/.libs" LD_PRELOAD="$preload" /usr/bin/time -f "%e %M" -o "$work/t" \
-            "$@" >/dev/null 2>&1
-        cat "$work/t"
-    done | sort -n | sed -n 2p
+    LD_LIBRARY_PATH="$top/.libs" LD_PRELOAD="$(preload_for "$allocator")" /usr/bin/time -f "%e %M" -o "$work/t" \
+        "$@" >/dev/null 2>&1
+    cat "$work/t" >>"$work/$allocator"
 }
 
+# The runs of the allocators take turns, so that whatever else the machine
+# is doing falls on all of them alike; each figure is the median of 5.
 printf '%-10s %-9s %9s %9s %8s %8s\n' workload allocator seconds peak_MB "vs glibc" "RSS/glibc"
 for workload in gcc python sort; do
     case $workload in
@@ -56,13 +61,18 @@ for workload in gcc python sort; do
     python) set -- python3 "$work/alloc.py" ;;
     sort) set -- sort -k1,1 "$work/lines.txt" ;;
     esac
+    for allocator in $allocators; do : >"$work/$allocator"; done
+    for repetition in 1 2 3 4 5; do
+        for allocator in $allocators; do once "$allocator" "$@"; done
+    done
     base_time= base_rss=
     for allocator in glibc w32mem jemalloc mimalloc; do
-        if [ "$allocator" != glibc ] && [ -z "$(preload_for $allocator)" ]; then
-            printf '%-10s %-9s %s\n' "$workload" "$allocator" "(not installed)"; continue
-        fi
-        result=$(run "$allocator" "$@")
-        seconds=${result% *}; kb=${result#* }
+        case " $allocators " in
+        *" $allocator "*) ;;
+        *) printf '%-10s %-9s %s\n' "$workload" "$allocator" "(not installed)"; continue ;;
+        esac
+        seconds=$(cut -d' ' -f1 "$work/$allocator" | sort -n | sed -n 3p)
+        kb=$(cut -d' ' -f2 "$work/$allocator" | sort -n | sed -n 3p)
         [ -n "$base_time" ] || { base_time=$seconds; base_rss=$kb; }
         awk -v w="$workload" -v a="$allocator" -v s="$seconds" -v k="$kb" -v bs="$base_time" -v bk="$base_rss" \
             'BEGIN { printf "%-10s %-9s %9.2f %9.1f %7.2fx %7.2fx\n", w, a, s, k / 1024, (bs > 0 ? s / bs : 1), k / bk }'
