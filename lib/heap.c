@@ -62,6 +62,10 @@ void heaps_fork_child(void)
         lfh_unlock_all(heap);
         lfh_fork_child(heap);
         pthread_mutex_init(&heap->lock, &attributes);
+        /* fork() waited for every other thread's HeapUnlock, so a heap still
+         * held is held by the forking thread: it keeps holding it here. */
+        for (unsigned depth = 0; depth < heap->hold_depth; depth++)
+            pthread_mutex_lock(&heap->lock);
     }
     pthread_mutexattr_destroy(&attributes);
     pthread_mutex_init(&heaps_lock, NULL);

@@ -525,6 +525,36 @@ START_TEST(fork_waits_for_a_heap_another_thread_holds)
 }
 END_TEST
 
+START_TEST(a_heap_locked_at_fork_stays_locked_in_the_child)
+{
+    /* The forking thread's HeapLock holds in the child too, until the child
+     * calls HeapUnlock: another thread of the child waits for it. */
+    HANDLE heap = HeapCreate(0, 0, 0);
+    ck_assert(HeapLock(heap));
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0) {
+        struct blocked_call call = { .heap = heap, .size = 5000 };
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, alloc_and_free, &call))
+            _exit(1);
+        usleep(200000);
+        bool through = __atomic_load_n(&call.done, __ATOMIC_ACQUIRE);
+        if (!HeapUnlock(heap))
+            _exit(2);
+        pthread_join(thread, NULL);
+        SetLastError(0);
+        _exit(through ? 3 : HeapUnlock(heap) || GetLastError() != ERROR_NOT_LOCKED ? 4 : 0);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert(HeapUnlock(heap));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("heap threads");
@@ -540,6 +570,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, a_new_heap_at_a_dead_heaps_address);
     tcase_add_test(cases, more_heaps_than_a_thread_keeps_caches_for);
     tcase_add_test(cases, fork_waits_for_a_heap_another_thread_holds);
+    tcase_add_test(cases, a_heap_locked_at_fork_stays_locked_in_the_child);
     suite_add_tcase(suite, cases);
     return suite;
 }
