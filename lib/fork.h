@@ -11,11 +11,38 @@
 #define FORK_DECLARE(name) \
     void name##_fork_prepare(void); void name##_fork_parent(void); void name##_fork_child(void)
 
-/* The hooks of a module whose only lock is one plain mutex. */
+/* The hooks of a module whose only lock is one plain mutex: the child's
+ * thread, a copy of the one that locked it, may unlock it. */
 #define FORK_HOOKS(name, lock) \
     void name##_fork_prepare(void) { pthread_mutex_lock(&(lock)); } \
     void name##_fork_parent(void) { pthread_mutex_unlock(&(lock)); } \
-    void name##_fork_child(void) { pthread_mutex_init(&(lock), NULL); }
+    void name##_fork_child(void) { pthread_mutex_unlock(&(lock)); }
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define W32MEM_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define W32MEM_TSAN 1
+#endif
+#ifdef W32MEM_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
+/* A recursive mutex or a rwlock knows its owner by thread id, which fork()
+ * changes, so the child cannot unlock one and creates it anew instead;
+ * ThreadSanitizer, which cannot see that, is told the lock was released
+ * (all of its recursion), or it takes the next lock for a double lock. */
+static inline void fork_forget_lock(void *lock)
+{
+#ifdef W32MEM_TSAN
+    __tsan_mutex_pre_unlock(lock, __tsan_mutex_recursive_unlock);
+    __tsan_mutex_post_unlock(lock, 0);
+#else
+    (void)lock;
+#endif
+}
 
 /* Installs the handlers; a constructor, so nobody needs to call it. */
 void fork_handlers_install(void);
@@ -36,5 +63,6 @@ FORK_DECLARE(heap_map);
 FORK_DECLARE(exception_lists);
 FORK_DECLARE(vm);
 FORK_DECLARE(handle_table);
+void heaps_fork_child_relock(void);
 
 #endif

@@ -61,14 +61,22 @@ void heaps_fork_child(void)
     for (struct heap *heap = heaps_first; heap; heap = heap->list_next) {
         lfh_unlock_all(heap);
         lfh_fork_child(heap);
+        fork_forget_lock(&heap->lock);
         pthread_mutex_init(&heap->lock, &attributes);
-        /* fork() waited for every other thread's HeapUnlock, so a heap still
-         * held is held by the forking thread: it keeps holding it here. */
-        for (unsigned depth = 0; depth < heap->hold_depth; depth++)
-            pthread_mutex_lock(&heap->lock);
     }
     pthread_mutexattr_destroy(&attributes);
-    pthread_mutex_init(&heaps_lock, NULL);
+    pthread_mutex_unlock(&heaps_lock);
+}
+
+/* fork() waited for every other thread's HeapUnlock, so a heap still held
+ * is held by the forking thread: it keeps holding it in the child.  This
+ * runs once every other lock is free again, so the child takes a heap's
+ * lock with nothing held, as anyone may. */
+void heaps_fork_child_relock(void)
+{
+    for (struct heap *heap = heaps_first; heap; heap = heap->list_next)
+        for (unsigned depth = 0; depth < heap->hold_depth; depth++)
+            pthread_mutex_lock(&heap->lock);
 }
 
 void heap_enter(struct heap *heap, DWORD flags)

@@ -58,7 +58,7 @@ void namespace_names_fork_child(void)
         close(poller);
     poller = -1;
     answering = FALSE;
-    pthread_mutex_init(&names_lock, NULL);
+    pthread_mutex_unlock(&names_lock);
 }
 
 static uint64_t fnv1a(const char *text, uint64_t hash)

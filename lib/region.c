@@ -96,6 +96,7 @@ void vm_fork_parent(void)
 
 void vm_fork_child(void)
 {
+    fork_forget_lock(&map_lock);
     pthread_rwlock_init(&map_lock, NULL);
     __atomic_store_n(&exclusive_owner, NULL, __ATOMIC_RELAXED);
 }

@@ -475,16 +475,17 @@ END_TEST
 
 struct held_lock {
     HANDLE heap;
-    int locked;                 /* atomic */
+    int stage;                  /* atomic: 1 locked, 2 unlocked */
 };
 
 static void *hold_heap_lock_briefly(void *argument)
 {
     struct held_lock *held = argument;
     HeapLock(held->heap);
-    __atomic_store_n(&held->locked, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&held->stage, 1, __ATOMIC_RELEASE);
     usleep(200000);
     HeapUnlock(held->heap);
+    __atomic_store_n(&held->stage, 2, __ATOMIC_RELEASE);
     return NULL;
 }
 
@@ -495,9 +496,15 @@ START_TEST(fork_waits_for_a_heap_another_thread_holds)
      * program links the library statically, which must not lose the
      * library's fork handlers. */
     struct held_lock held = { HeapCreate(0, 0, 0), 0 };
+    /* Detached: the child, which has no such thread, cannot join it
+     * (ThreadSanitizer would report a leaked thread there). */
+    pthread_attr_t detached;
+    pthread_attr_init(&detached);
+    pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
     pthread_t thread;
-    ck_assert_int_eq(pthread_create(&thread, NULL, hold_heap_lock_briefly, &held), 0);
-    while (!__atomic_load_n(&held.locked, __ATOMIC_ACQUIRE))
+    ck_assert_int_eq(pthread_create(&thread, &detached, hold_heap_lock_briefly, &held), 0);
+    pthread_attr_destroy(&detached);
+    while (__atomic_load_n(&held.stage, __ATOMIC_ACQUIRE) != 1)
         sched_yield();
     fflush(NULL);
     pid_t child = fork();
@@ -520,7 +527,8 @@ START_TEST(fork_waits_for_a_heap_another_thread_holds)
     ck_assert_int_eq(waited, child);
     ck_assert(WIFEXITED(status));
     ck_assert_int_eq(WEXITSTATUS(status), 0);
-    pthread_join(thread, NULL);
+    while (__atomic_load_n(&held.stage, __ATOMIC_ACQUIRE) != 2)
+        sched_yield();
     ck_assert(HeapDestroy(held.heap));
 }
 END_TEST
