@@ -372,39 +372,18 @@ static void *heap_alloc(struct heap *heap, DWORD flags, size_t size)
     return data;
 }
 
-/* The heap of a handle, or NULL, and this thread's front-end cache of it,
- * or NULL: for the process heap, the handle malloc passes every time, two
- * loads and no call. */
-static inline struct heap *find_heap_and_cache(HANDLE handle, struct lfh_cache **cache)
-{
-    struct heap *known = __atomic_load_n(&process_heap, __ATOMIC_RELAXED);
-    if (__builtin_expect(handle == known && known, 1)) {
-        *cache = lfh_process_cache;
-        return known;
-    }
-    struct heap *heap = heap_from_handle(handle);
-    *cache = heap ? lfh_my_cache(heap) : NULL;
-    return heap;
-}
-
 /* HeapAlloc but for the front end's common case, kept out of line so that
  * the common case needs no stack frame. */
 static __attribute__((noinline)) void *alloc_slow(struct heap *heap, DWORD flags, SIZE_T size)
 {
-    if (!heap) {
-        SetLastError(ERROR_INVALID_HANDLE);
-        return NULL;
-    }
     void *data = heap_alloc(heap, flags, size);
     return data ? data : out_of_memory(flags);
 }
 
-LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
+/* HeapAlloc once the heap is known; cache is this thread's of it, or NULL. */
+static inline __attribute__((always_inline)) void *alloc_in(struct heap *heap, struct lfh_cache *cache,
+                                                            DWORD flags, SIZE_T size)
 {
-    struct lfh_cache *cache;
-    struct heap *heap = find_heap_and_cache(handle, &cache);
-    if (!heap)
-        return alloc_slow(NULL, flags, size);
     /* The front end's common case: a slot from this thread's cache (an
      * unserialized heap has no front end; a bin that is not switched on
      * has no groups, so the cache has no slot of it). */
@@ -420,13 +399,32 @@ LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
     return alloc_slow(heap, flags | (heap->flags & HEAP_CALL_FLAGS), size);
 }
 
+/* HeapAlloc on a heap other than the process heap. */
+static __attribute__((noinline)) void *alloc_other_heap(HANDLE handle, DWORD flags, SIZE_T size)
+{
+    struct heap *heap = heap_from_handle(handle);
+    if (!heap) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return NULL;
+    }
+    return alloc_in(heap, lfh_my_cache(heap), flags, size);
+}
+
+/* The process heap, the handle malloc passes every time, is found with two
+ * loads and no call. */
+LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
+{
+    struct heap *known = __atomic_load_n(&process_heap, __ATOMIC_RELAXED);
+    if (__builtin_expect(handle == known && known, 1))
+        return alloc_in(known, lfh_process_cache, flags, size);
+    return alloc_other_heap(handle, flags, size);
+}
+
 /* HeapFree but for the front end's common case; group is the slot data is
  * when not NULL. */
 static __attribute__((noinline)) BOOL free_slow(struct heap *heap, DWORD flags, void *data,
                                                 struct lfh_group *group, unsigned index)
 {
-    if (!heap)
-        return failure(ERROR_INVALID_HANDLE);
     if (group)
         return lfh_free(heap, group, index, flags) ? TRUE : failure(ERROR_INVALID_PARAMETER);
     struct located where = heap_locate(heap, data);
@@ -461,14 +459,10 @@ static __attribute__((noinline)) BOOL free_slow(struct heap *heap, DWORD flags, 
     return failure(ERROR_INVALID_PARAMETER);
 }
 
-BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
+/* HeapFree once the heap is known; cache is this thread's of it, or NULL. */
+static inline __attribute__((always_inline)) BOOL free_in(struct heap *heap, struct lfh_cache *cache,
+                                                          DWORD flags, void *data)
 {
-    if (!data)
-        return TRUE;
-    struct lfh_cache *cache;
-    struct heap *heap = find_heap_and_cache(handle, &cache);
-    if (!heap)
-        return free_slow(NULL, flags, data, NULL, 0);
     unsigned index = 0;
     struct lfh_group *group = lfh_find_slot(heap, data, &index);
     /* (An unserialized heap has no slots.) */
@@ -481,6 +475,25 @@ BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
         }
     }
     return free_slow(heap, flags | (heap->flags & HEAP_CALL_FLAGS), data, group, index);
+}
+
+/* HeapFree on a heap other than the process heap. */
+static __attribute__((noinline)) BOOL free_other_heap(HANDLE handle, DWORD flags, void *data)
+{
+    struct heap *heap = heap_from_handle(handle);
+    if (!heap)
+        return failure(ERROR_INVALID_HANDLE);
+    return free_in(heap, lfh_my_cache(heap), flags, data);
+}
+
+BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID data)
+{
+    if (!data)
+        return TRUE;
+    struct heap *known = __atomic_load_n(&process_heap, __ATOMIC_RELAXED);
+    if (__builtin_expect(handle == known && known, 1))
+        return free_in(known, lfh_process_cache, flags, data);
+    return free_other_heap(handle, flags, data);
 }
 
 /* Moves a block that cannot be resized in place. */

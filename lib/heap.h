@@ -70,7 +70,7 @@ struct block {
     uint32_t size;      /* ordinary: whole block in bytes; slot: offset from its group */
     uint16_t tail;      /* busy: bytes past the requested size */
     uint8_t type;       /* enum block_type */
-    uint8_t flags;
+    uint8_t flags;      /* ordinary: BLOCK_FLAG_*; slot: its index in the group */
 };
 
 struct free_block {
@@ -311,9 +311,8 @@ bool lfh_try_activate(struct heap *heap, int bin);
 /* The caller holds no heap lock. */
 void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags);
 BOOL lfh_free(struct heap *heap, struct lfh_group *group, unsigned index, DWORD flags);
-/* In flight or holding the heap: a free from a thread whose cache does not
- * own the group; FALSE when the slot is already free. */
-bool lfh_free_remote(struct lfh_group *group, unsigned index);
+/* Pushes a group that got its first remote free onto its owner's pending stack. */
+void lfh_push_pending(struct lfh_cache *owner, struct lfh_group *group);
 bool lfh_slot_busy(const struct lfh_group *group, unsigned index);
 size_t lfh_slot_size(struct lfh_group *group, unsigned index);
 void lfh_set_slot_size(struct lfh_group *group, unsigned index, size_t size);
@@ -340,22 +339,15 @@ bool heap_validate_all(struct heap *heap);
 
 /* ---- the front end's common paths ---------------------------------------- */
 
-#define LFH_TABLE_SIZES 1024
-extern const uint8_t lfh_small_bins[(LFH_TABLE_SIZES + 23) / 16 + 1];
+/* lfh_bin of every size up to LFH_MAX_SIZE, by (size + 23) / 16: a request's
+ * stride in units of 16 bytes, so that one load finds the bin. */
+extern const uint8_t lfh_bins_by_stride[LFH_MAX_SIZE / HEAP_ALIGN + 2];
 
+/* The bin of a request of size bytes, at most LFH_MAX_SIZE. */
 static inline int lfh_bin(size_t size)
 {
-    if (size <= LFH_TABLE_SIZES)
-        return lfh_small_bins[(size + 23) / 16];
-    size_t stride = block_size_for(size);
-    if (stride <= 512)
-        return (int)(stride / HEAP_ALIGN) - 2;
-    unsigned log = 63 - (unsigned)__builtin_clzll(stride - 1);
-    return 31 + (int)(log - 9) * 4 + (int)(((stride - 1) - ((size_t)1 << log)) >> (log - 2));
+    return lfh_bins_by_stride[(size + HEAP_BLOCK_HEADER + HEAP_ALIGN - 1) / HEAP_ALIGN];
 }
-
-/* offset / stride == offset * lfh_reciprocals[bin] >> 32 within a group. */
-extern const uint32_t lfh_reciprocals[LFH_BINS];
 
 /* The group and slot index of a slot pointer of the segment, or NULL.  Trusts
  * nothing the caller could have written: the group's block must be busy in
@@ -366,20 +358,20 @@ static inline struct lfh_group *lfh_slot_group(const struct segment *segment, ui
     if (data % HEAP_ALIGN || data < first + LFH_GROUP_HEADER + HEAP_BLOCK_HEADER || data >= blocks_end(segment))
         return NULL;
     const struct block *header = block_of((void *)data);
-    if (header->type != BLOCK_SLOT || header->size > (uintptr_t)header - first)
+    uint32_t offset = header->size;     /* read once: the caller may be writing it */
+    if (header->type != BLOCK_SLOT || offset > (uintptr_t)header - first)
         return NULL;
-    uintptr_t start = (uintptr_t)header - header->size;
+    uintptr_t start = (uintptr_t)header - offset;
     if (start % HEAP_ALIGN || !busy_bit(segment, start))
         return NULL;
     const struct block *block = block_of((void *)start);
     if (block->type != BLOCK_BUSY || !(__atomic_load_n(&block->flags, __ATOMIC_RELAXED) & BLOCK_FLAG_GROUP))
         return NULL;
     struct lfh_group *group = (struct lfh_group *)start;
-    if (group->magic != GROUP_MAGIC || group->bin >= LFH_BINS)
-        return NULL;
-    uint32_t offset = (uint32_t)(data - start - LFH_GROUP_HEADER);
-    unsigned slot = (unsigned)(((uint64_t)offset * lfh_reciprocals[group->bin]) >> 32);
-    if (slot >= group->count || slot * group->stride != offset)
+    /* The header's index names the slot, and its offset must be that slot's. */
+    unsigned slot = header->flags;
+    if (group->magic != GROUP_MAGIC || group->bin >= LFH_BINS || slot >= group->count ||
+        offset != LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + slot * group->stride)
         return NULL;
     *index = slot;
     return group;
@@ -465,8 +457,11 @@ static inline void *lfh_take_slot(struct lfh_cache *cache, int bin, size_t size)
         cache->available[bin] = group->next_available;
         group->listed = 0;
     }
-    lfh_set_slot_tail(group, index, size);
-    return slot_data(group, index);
+    /* The stride read once: the compiler reads it again after an atomic store. */
+    uint32_t stride = group->stride;
+    char *data = (char *)group + LFH_GROUP_HEADER + (size_t)index * stride;
+    __atomic_store_n(&block_of(data)->tail, (uint16_t)(stride - HEAP_BLOCK_HEADER - size), __ATOMIC_RELAXED);
+    return data;
 }
 
 /* With the cache in flight or the heap held: frees a slot of a group the
@@ -479,6 +474,21 @@ static inline bool lfh_free_owned(struct lfh_cache *cache, struct lfh_group *gro
     __atomic_store_n(&group->local_free, local | bit, __ATOMIC_RELAXED);
     if (!group->listed)
         lfh_make_available(cache, group);
+    return true;
+}
+
+/* In flight or holding the heap: a free from a thread whose cache does not
+ * own the group; FALSE when the slot is already free. */
+static inline bool lfh_free_remote(struct lfh_group *group, unsigned index)
+{
+    uint64_t bit = (uint64_t)1 << index;
+    if (__atomic_load_n(&group->local_free, __ATOMIC_RELAXED) & bit)
+        return false;
+    uint64_t previous = __atomic_fetch_or(&group->remote_free, bit, __ATOMIC_RELEASE);
+    if (previous & bit)
+        return false;           /* already free: a double free changes nothing */
+    if (!previous)
+        lfh_push_pending(group->owner, group);
     return true;
 }
 

@@ -51,27 +51,16 @@ static unsigned bin_stride(int bin)
     return (1u << log) + step * (1u << (log - 2));
 }
 
-/* ceil(2^32 / bin_stride(bin)): offset / stride == offset * that >> 32 for
- * every offset in a group, since offset * stride < 2^32. */
-const uint32_t lfh_reciprocals[LFH_BINS] = {
-    0x08000000, 0x05555556, 0x04000000, 0x03333334, 0x02aaaaab, 0x02492493,
-    0x02000000, 0x01c71c72, 0x0199999a, 0x01745d18, 0x01555556, 0x013b13b2,
-    0x0124924a, 0x01111112, 0x01000000, 0x00f0f0f1, 0x00e38e39, 0x00d79436,
-    0x00cccccd, 0x00c30c31, 0x00ba2e8c, 0x00b21643, 0x00aaaaab, 0x00a3d70b,
-    0x009d89d9, 0x0097b426, 0x00924925, 0x008d3dcc, 0x00888889, 0x00842109,
-    0x00800000, 0x00666667, 0x00555556, 0x00492493, 0x00400000, 0x00333334,
-    0x002aaaab, 0x0024924a, 0x00200000, 0x0019999a, 0x00155556, 0x00124925,
-    0x00100000, 0x000ccccd, 0x000aaaab, 0x00092493, 0x00080000, 0x00066667,
-    0x00055556, 0x0004924a, 0x00040000,
-};
-
-/* lfh_bin of sizes up to LFH_TABLE_SIZES, by (size + 23) / 16. */
-const uint8_t lfh_small_bins[(LFH_TABLE_SIZES + 23) / 16 + 1] = {
+/* Strides up to 512 bytes have a bin each; above, a bin spans a quarter of
+ * a power of two, as bin_stride says. */
+const uint8_t lfh_bins_by_stride[LFH_MAX_SIZE / HEAP_ALIGN + 2] = {
     0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
     14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
-    30, 31, 31, 31, 31, 31, 31, 31, 31, 32, 32, 32, 32, 32, 32, 32,
-    32, 33, 33, 33, 33, 33, 33, 33, 33, 34, 34, 34, 34, 34, 34, 34,
-    34, 35,
+    30, [33 ... 40] = 31, [41 ... 48] = 32, [49 ... 56] = 33, [57 ... 64] = 34,
+    [65 ... 80] = 35, [81 ... 96] = 36, [97 ... 112] = 37, [113 ... 128] = 38,
+    [129 ... 160] = 39, [161 ... 192] = 40, [193 ... 224] = 41, [225 ... 256] = 42,
+    [257 ... 320] = 43, [321 ... 384] = 44, [385 ... 448] = 45, [449 ... 512] = 46,
+    [513 ... 640] = 47, [641 ... 768] = 48, [769 ... 896] = 49, [897 ... 1024] = 50,
 };
 
 /* ---- the thread's caches ------------------------------------------------- */
@@ -281,7 +270,7 @@ static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, i
         struct block *header = (struct block *)((char *)group + LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + i * stride);
         *header = (struct block){
             .size = (uint32_t)((uintptr_t)header - (uintptr_t)group),
-            .tail = (uint16_t)(stride - HEAP_BLOCK_HEADER), .type = BLOCK_SLOT,
+            .tail = (uint16_t)(stride - HEAP_BLOCK_HEADER), .type = BLOCK_SLOT, .flags = (uint8_t)i,
         };
     }
     *group = (struct lfh_group){
@@ -320,25 +309,12 @@ static void *cache_alloc(struct lfh_cache *cache, int bin, size_t size)
     return lfh_take_slot(cache, bin, size);
 }
 
-static void push_pending(struct lfh_cache *owner, struct lfh_group *group)
+void lfh_push_pending(struct lfh_cache *owner, struct lfh_group *group)
 {
     struct lfh_group *head = __atomic_load_n(&owner->pending, __ATOMIC_RELAXED);
     do
         __atomic_store_n(&group->next_pending, head, __ATOMIC_RELAXED);
     while (!__atomic_compare_exchange_n(&owner->pending, &head, group, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
-}
-
-bool lfh_free_remote(struct lfh_group *group, unsigned index)
-{
-    uint64_t bit = (uint64_t)1 << index;
-    if (__atomic_load_n(&group->local_free, __ATOMIC_RELAXED) & bit)
-        return false;
-    uint64_t previous = __atomic_fetch_or(&group->remote_free, bit, __ATOMIC_RELEASE);
-    if (previous & bit)
-        return false;           /* already free: a double free changes nothing */
-    if (!previous)
-        push_pending(group->owner, group);
-    return true;
 }
 
 static BOOL cache_free(struct lfh_cache *cache, struct lfh_group *group, unsigned index)
@@ -398,7 +374,7 @@ bool lfh_validate_group(struct lfh_group *group)
         return false;
     for (unsigned i = 0; i < group->count; i++) {
         const struct block *header = block_of(slot_data(group, i));
-        if (header->type != BLOCK_SLOT || header->size != (uintptr_t)header - (uintptr_t)group ||
+        if (header->type != BLOCK_SLOT || header->size != (uintptr_t)header - (uintptr_t)group || header->flags != i ||
             __atomic_load_n(&header->tail, __ATOMIC_RELAXED) > group->stride - HEAP_BLOCK_HEADER)
             return false;
     }
