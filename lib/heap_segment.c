@@ -241,22 +241,22 @@ static void set_prev_free(struct segment *segment, uintptr_t next, bool free)
         segment->end_prev_free = free;
         return;
     }
-    /* Atomic, because the front end reads a group block's flags unlocked. */
+    /* Atomic stores, because the front end reads a group block's flags
+     * unlocked; a plain read first, because only holders of the heap write
+     * them (a locked read-modify-write would cost far more). */
     struct block *block = (struct block *)next;
-    if (free)
-        __atomic_fetch_or(&block->flags, BLOCK_FLAG_PREV_FREE, __ATOMIC_RELAXED);
-    else
-        __atomic_fetch_and(&block->flags, (uint8_t)~BLOCK_FLAG_PREV_FREE, __ATOMIC_RELAXED);
+    uint8_t flags = block->flags;
+    __atomic_store_n(&block->flags, free ? flags | BLOCK_FLAG_PREV_FREE : flags & ~BLOCK_FLAG_PREV_FREE,
+                     __ATOMIC_RELAXED);
 }
 
+/* Read without the heap, written only with it: atomic stores, no locked
+ * read-modify-write. */
 static void set_busy_bit(struct segment *segment, uintptr_t data, bool busy)
 {
     size_t n = (data - segment->base) / HEAP_ALIGN;
-    uint64_t bit = (uint64_t)1 << (n % 64);
-    if (busy)
-        __atomic_fetch_or(&segment->busy_bits[n / 64], bit, __ATOMIC_RELAXED);
-    else
-        __atomic_fetch_and(&segment->busy_bits[n / 64], ~bit, __ATOMIC_RELAXED);
+    uint64_t bit = (uint64_t)1 << (n % 64), word = segment->busy_bits[n / 64];
+    __atomic_store_n(&segment->busy_bits[n / 64], busy ? word | bit : word & ~bit, __ATOMIC_RELAXED);
 }
 
 /* ---- debug fills (HEAP_TAIL_CHECKING_ENABLED, HEAP_FREE_CHECKING_ENABLED) --
