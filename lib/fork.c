@@ -18,7 +18,7 @@
 
 static void prepare(void) { EACH_MODULE(PREPARE) }
 static void parent(void)  { EACH_MODULE_REVERSED(PARENT) }
-static void child(void)   { EACH_MODULE_REVERSED(CHILD) heaps_fork_child_relock(); }
+static void child(void)   { EACH_MODULE_REVERSED(CHILD) }
 
 __attribute__((constructor)) void fork_handlers_install(void)
 {

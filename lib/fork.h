@@ -63,6 +63,5 @@ FORK_DECLARE(heap_map);
 FORK_DECLARE(exception_lists);
 FORK_DECLARE(vm);
 FORK_DECLARE(handle_table);
-void heaps_fork_child_relock(void);
 
 #endif

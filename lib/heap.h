@@ -209,7 +209,12 @@ struct heap {
     int lfh_locked;             /* atomic: HeapLock or HeapCompact excludes the front end */
     bool lfh_serialized;        /* no membarrier: lfh_locked stays set */
     DWORD protect;              /* of its segments and large blocks */
-    pthread_mutex_t lock;       /* recursive; the heap's critical section */
+    /* The heap's critical section, recursive (heap_lock): a futex word, 0
+     * free, 1 held, 2 held and waited for, and its holder's token and depth,
+     * so that nested entries are only counted. */
+    int lock_word;              /* atomic */
+    uintptr_t lock_owner;       /* atomic: 0 when free */
+    unsigned lock_depth;
     unsigned hold_depth;        /* HeapLock nesting of the lock's owner */
     DWORD compat;               /* atomic: HeapCompatibilityInformation */
     struct segment *segments, *last_segment;
@@ -267,6 +272,8 @@ static inline struct large_block *large_at(uintptr_t address)
 }
 
 /* heap.c */
+void heap_lock(struct heap *heap);
+void heap_unlock(struct heap *heap);
 void heap_enter(struct heap *heap, DWORD flags);
 void heap_leave(struct heap *heap, DWORD flags);
 struct heap *heap_from_handle(HANDLE handle);

@@ -137,7 +137,7 @@ static struct lfh_cache *attach(struct heap *heap)
     pthread_once(&setup_once, setup);
     struct lfh_cache_ref *ref = lfh_ref_of(heap);
     drop_ref(ref);
-    pthread_mutex_lock(&heap->lock);
+    heap_lock(heap);
     struct lfh_cache *cache = heap->caches;
     while (cache && __atomic_load_n(&cache->thread, __ATOMIC_ACQUIRE))
         cache = cache->next;
@@ -155,7 +155,7 @@ static struct lfh_cache *attach(struct heap *heap)
     }
     if (cache)
         __atomic_store_n(&cache->thread, my_token(), __ATOMIC_RELEASE);
-    pthread_mutex_unlock(&heap->lock);
+    heap_unlock(heap);
     if (!cache)
         return NULL;
     *ref = (struct lfh_cache_ref){ .heap = heap, .heap_id = heap->id, .cache = cache };
