@@ -13,18 +13,25 @@
  * system calls.  While cached they belong to no heap and the granule map
  * does not know them.  Each remembers how much of it any user was given
  * (dirty), so HEAP_ZERO_MEMORY clears only that much: pages nobody was
- * given still read as zero. */
+ * given still read as zero.  The cache may hold far more address space than
+ * memory: past LARGE_CACHE_RESIDENT dirty bytes, the oldest entries' pages
+ * go back to the kernel (MADV_DONTNEED) while their address space stays
+ * cached, so a loop of big buffers does not keep its dead ones resident. */
 #include "config.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 #include "fork.h"
 #include "heap.h"
 #include "region.h"
+#include "sysinfo.h"
 
 #define LARGE_CACHE_SLOTS 32
 #define LARGE_CACHE_BYTES ((size_t)192 << 20)
 #define LARGE_CACHE_FIT   4
+#define LARGE_CACHE_RESIDENT ((size_t)64 << 20)
+#define LARGE_CACHE_IDLE_TAIL ((size_t)1 << 20)
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(large_cache, cache_lock)
@@ -37,15 +44,23 @@ static size_t cache_sizes[LARGE_CACHE_SLOTS];
 static struct large_block *unreleased;
 static unsigned cache_count;
 static size_t cache_bytes;
+static size_t cache_resident;   /* the cached blocks' dirty bytes */
 
 static size_t allocation_size(size_t size)
 {
     return (size + HEAP_LARGE_HEADER + HEAP_GRANULE - 1) & ~(HEAP_GRANULE - 1);
 }
 
+/* What of a block may hold data: its header and dirty bytes. */
+static size_t resident_span(const struct large_block *large)
+{
+    return HEAP_LARGE_HEADER + large->dirty;
+}
+
 static void cache_remove(unsigned index)
 {
     cache_bytes -= cache_sizes[index];
+    cache_resident -= resident_span(large_cache[index]);
     for (unsigned i = index + 1; i < cache_count; i++) {
         large_cache[i - 1] = large_cache[i];
         cache_sizes[i - 1] = cache_sizes[i];
@@ -79,21 +94,74 @@ static bool cacheable(const struct heap *heap, const struct large_block *large)
            large->reserved <= LARGE_CACHE_BYTES / 4;
 }
 
-/* Keeps a freed allocation, evicting the oldest to make room; returns the
- * ones that must go back to the system, linked through next. */
-static struct large_block *cache_insert(struct large_block *large)
+/* Adds a block as the newest entry, evicting the oldest to make room; the
+ * evicted ones are linked through next onto *evicted.  The caller holds
+ * cache_lock. */
+static void cache_add(struct large_block *large, struct large_block **evicted)
 {
-    struct large_block *evicted = NULL;
-    pthread_mutex_lock(&cache_lock);
     while (cache_count == LARGE_CACHE_SLOTS || cache_bytes + large->reserved > LARGE_CACHE_BYTES) {
         struct large_block *oldest = large_cache[0];
         cache_remove(0);
-        oldest->next = evicted;
-        evicted = oldest;
+        oldest->next = *evicted;
+        *evicted = oldest;
     }
     cache_sizes[cache_count] = large->reserved;
     large_cache[cache_count++] = large;
     cache_bytes += large->reserved;
+    cache_resident += resident_span(large);
+}
+
+/* Gives a cached block's pages but the first (its header) back to the
+ * kernel; they read as zero afterwards. */
+static void clean(struct large_block *large)
+{
+    size_t page = address_space()->page_size;
+    uintptr_t base = (uintptr_t)large, end = page_up(base + resident_span(large));
+    if (end > base + page && madvise((void *)(base + page), end - base - page, MADV_DONTNEED) == 0)
+        large->dirty = page - HEAP_LARGE_HEADER;
+}
+
+/* A cached block serving a smaller request gives back the pages past the
+ * request that an earlier user dirtied: the new user would leave them idle. */
+static void trim_dirty_tail(struct large_block *large, size_t size)
+{
+    uintptr_t base = (uintptr_t)large;
+    uintptr_t from = page_up(base + HEAP_LARGE_HEADER + size), to = page_up(base + resident_span(large));
+    if (to > from + LARGE_CACHE_IDLE_TAIL && madvise((void *)from, to - from, MADV_DONTNEED) == 0)
+        large->dirty = from - base - HEAP_LARGE_HEADER;
+}
+
+/* Keeps a freed allocation, evicting the oldest to make room and cleaning
+ * the oldest dirty ones while the cache holds too much memory; returns the
+ * ones that must go back to the system, linked through next. */
+static struct large_block *cache_insert(struct large_block *large)
+{
+    size_t first_page = address_space()->page_size - HEAP_LARGE_HEADER;
+    struct large_block *evicted = NULL, *dirty = NULL;
+    pthread_mutex_lock(&cache_lock);
+    cache_add(large, &evicted);
+    for (unsigned i = 0; i < cache_count && cache_resident > LARGE_CACHE_RESIDENT;) {
+        struct large_block *oldest = large_cache[i];
+        if (oldest->dirty <= first_page) {
+            i++;
+            continue;
+        }
+        cache_remove(i);
+        oldest->next = dirty;
+        dirty = oldest;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    if (!dirty)
+        return evicted;
+    /* The system calls run unlocked: the blocks are out of the cache meanwhile. */
+    for (struct large_block *block = dirty; block; block = block->next)
+        clean(block);
+    pthread_mutex_lock(&cache_lock);
+    while (dirty) {
+        struct large_block *next = dirty->next;
+        cache_add(dirty, &evicted);
+        dirty = next;
+    }
     pthread_mutex_unlock(&cache_lock);
     return evicted;
 }
@@ -135,6 +203,7 @@ void *large_alloc(struct heap *heap, size_t size, DWORD flags)
     bool debug = heap->flags & HEAP_DEBUG_FLAGS;
     struct large_block *large = protect == PAGE_READWRITE && !debug ? cached_large(need) : NULL;
     if (large) {
+        trim_dirty_tail(large, size);
         if (flags & HEAP_ZERO_MEMORY)
             memset(large_data(large), 0, size < large->dirty ? size : large->dirty);
     } else {

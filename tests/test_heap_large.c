@@ -365,13 +365,75 @@ static size_t resident_pages(const void *start, size_t size)
     uintptr_t from = ((uintptr_t)start + page - 1) & ~(uintptr_t)(page - 1);
     uintptr_t to = ((uintptr_t)start + size) & ~(uintptr_t)(page - 1);
     unsigned char vector[1024];
-    size_t count = (to - from) / page, resident = 0;
-    ck_assert_uint_le(count, sizeof(vector));
-    ck_assert_int_eq(mincore((void *)from, to - from, vector), 0);
-    for (size_t i = 0; i < count; i++)
-        resident += vector[i] & 1;
+    size_t resident = 0;
+    while (from < to) {
+        size_t count = (to - from) / page < sizeof(vector) ? (to - from) / page : sizeof(vector);
+        ck_assert_int_eq(mincore((void *)from, count * page, vector), 0);
+        for (size_t i = 0; i < count; i++)
+            resident += vector[i] & 1;
+        from += count * page;
+    }
     return resident;
 }
+
+/* A cached block serving a smaller request gives back the dirty pages past
+ * it, and still zeroes, on request, everything a user had. */
+START_TEST(reuse_gives_back_the_dirty_tail)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    HANDLE heap = HeapCreate(0, 0, 0);
+    char *first = HeapAlloc(heap, 0, 16 << 20);
+    ck_assert_ptr_nonnull(first);
+    memset(first, 0xA5, 16 << 20);
+    ck_assert(HeapFree(heap, 0, first));
+    char *second = HeapAlloc(heap, 0, 5 << 20);
+    ck_assert_ptr_eq(second, first);
+    ck_assert_uint_eq(resident_pages(second + (5 << 20) + page, (11 << 20) - page), 0);
+    memset(second, 0x5A, 5 << 20);
+    ck_assert(HeapFree(heap, 0, second));
+    char *third = HeapAlloc(heap, HEAP_ZERO_MEMORY, 15 << 20);
+    ck_assert_ptr_eq(third, first);
+    ck_assert(all_bytes(third, 0, 15 << 20));
+    ck_assert(HeapFree(heap, 0, third));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
+/* Freed big blocks stay cached as address space, but the cache does not
+ * keep all their memory resident: at most 64 MiB of it. */
+START_TEST(cache_keeps_little_memory_resident)
+{
+    enum { BLOCKS = 8 };
+    const SIZE_T size = 12 << 20;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    HANDLE heap = HeapCreate(0, 0, 0);
+    char *blocks[BLOCKS];
+    for (int i = 0; i < BLOCKS; i++) {
+        blocks[i] = HeapAlloc(heap, 0, size);
+        ck_assert_ptr_nonnull(blocks[i]);
+        memset(blocks[i], 0x77, size);
+    }
+    size_t resident = 0;
+    for (int i = 0; i < BLOCKS; i++)
+        resident += resident_pages(blocks[i], size);
+    ck_assert_uint_ge(resident * page, (size_t)BLOCKS * size - BLOCKS * page);
+    for (int i = 0; i < BLOCKS; i++)
+        ck_assert(HeapFree(heap, 0, blocks[i]));
+    resident = 0;
+    for (int i = 0; i < BLOCKS; i++) {
+        ck_assert(!is_free(blocks[i]));     /* still cached */
+        resident += resident_pages(blocks[i], size);
+    }
+    ck_assert_uint_le(resident * page, ((size_t)64 << 20) + BLOCKS * page);
+    /* The blocks given back read as zero when handed out again. */
+    for (int i = 0; i < BLOCKS; i++) {
+        blocks[i] = HeapAlloc(heap, HEAP_ZERO_MEMORY, size);
+        ck_assert_ptr_nonnull(blocks[i]);
+        ck_assert(all_bytes(blocks[i], 0, size));
+    }
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
 
 START_TEST(compact_purges_big_free_blocks)
 {
@@ -459,6 +521,8 @@ static Suite *make_suite(void)
     tcase_add_test(cache, freed_large_block_is_reused_and_zeroed_on_request);
     tcase_add_test(cache, cache_serves_other_heaps_and_compact_empties_it);
     tcase_add_test(cache, destroyed_heaps_large_blocks_go_back);
+    tcase_add_test(cache, reuse_gives_back_the_dirty_tail);
+    tcase_add_test(cache, cache_keeps_little_memory_resident);
     suite_add_tcase(suite, cache);
     TCase *realloc_case = tcase_create("realloc");
     tcase_set_timeout(realloc_case, 60);
