@@ -39,6 +39,7 @@ FORK_HOOKS(large_cache, cache_lock)
  * the blocks so that a search reads one array, not a page of each. */
 static struct large_block *large_cache[LARGE_CACHE_SLOTS];
 static size_t cache_sizes[LARGE_CACHE_SLOTS];
+static size_t cache_spans[LARGE_CACHE_SLOTS];  /* resident_span of each */
 /* Blocks the kernel would not unmap (it would have to split a mapping at
  * vm.max_map_count): never handed out, tried again by the next trim. */
 static struct large_block *unreleased;
@@ -60,23 +61,32 @@ static size_t resident_span(const struct large_block *large)
 static void cache_remove(unsigned index)
 {
     cache_bytes -= cache_sizes[index];
-    cache_resident -= resident_span(large_cache[index]);
+    cache_resident -= cache_spans[index];
     for (unsigned i = index + 1; i < cache_count; i++) {
         large_cache[i - 1] = large_cache[i];
         cache_sizes[i - 1] = cache_sizes[i];
+        cache_spans[i - 1] = cache_spans[i];
     }
     cache_count--;
 }
 
-/* The smallest cached allocation that holds need bytes and is not too big. */
+/* Of the cached allocations that hold need bytes and are not too big, the
+ * one whose resident pages cover most of the request (each page it lacks
+ * costs a fault, the dearest part of a big allocation), then the smallest. */
 static struct large_block *cached_large(size_t need)
 {
     pthread_mutex_lock(&cache_lock);
     int best = -1;
+    size_t best_cover = 0;
     for (unsigned i = 0; i < cache_count; i++) {
         size_t reserved = cache_sizes[i];
-        if (reserved >= need && reserved / LARGE_CACHE_FIT <= need && (best < 0 || reserved < cache_sizes[best]))
+        if (reserved < need || reserved / LARGE_CACHE_FIT > need)
+            continue;
+        size_t cover = cache_spans[i] < need ? cache_spans[i] : need;
+        if (best < 0 || cover > best_cover || (cover == best_cover && reserved < cache_sizes[best])) {
             best = (int)i;
+            best_cover = cover;
+        }
     }
     struct large_block *found = NULL;
     if (best >= 0) {
@@ -106,6 +116,7 @@ static void cache_add(struct large_block *large, struct large_block **evicted)
         *evicted = oldest;
     }
     cache_sizes[cache_count] = large->reserved;
+    cache_spans[cache_count] = resident_span(large);
     large_cache[cache_count++] = large;
     cache_bytes += large->reserved;
     cache_resident += resident_span(large);

@@ -399,6 +399,23 @@ START_TEST(reuse_gives_back_the_dirty_tail)
 }
 END_TEST
 
+/* Of two cached blocks that fit, the one with more of the request already
+ * resident is handed out, though it is bigger. */
+START_TEST(cache_prefers_resident_pages)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    char *trimmed = HeapAlloc(heap, 0, 6 << 20);
+    ck_assert(HeapFree(heap, 0, trimmed));
+    ck_assert_ptr_eq(HeapAlloc(heap, 0, 1600 << 10), trimmed);     /* its tail goes back */
+    char *whole = HeapAlloc(heap, 0, 7 << 20);
+    memset(whole, 0x11, 7 << 20);
+    ck_assert(HeapFree(heap, 0, trimmed));
+    ck_assert(HeapFree(heap, 0, whole));
+    ck_assert_ptr_eq(HeapAlloc(heap, 0, 5632 << 10), whole);
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 /* Freed big blocks stay cached as address space, but the cache does not
  * keep all their memory resident: at most 64 MiB of it. */
 START_TEST(cache_keeps_little_memory_resident)
@@ -523,6 +540,7 @@ static Suite *make_suite(void)
     tcase_add_test(cache, destroyed_heaps_large_blocks_go_back);
     tcase_add_test(cache, reuse_gives_back_the_dirty_tail);
     tcase_add_test(cache, cache_keeps_little_memory_resident);
+    tcase_add_test(cache, cache_prefers_resident_pages);
     suite_add_tcase(suite, cache);
     TCase *realloc_case = tcase_create("realloc");
     tcase_set_timeout(realloc_case, 60);
