@@ -117,29 +117,34 @@ static void cache_add(struct large_block *large, struct large_block **evicted)
     }
     cache_sizes[cache_count] = large->reserved;
     cache_spans[cache_count] = resident_span(large);
+    cache_resident += cache_spans[cache_count];
     large_cache[cache_count++] = large;
     cache_bytes += large->reserved;
-    cache_resident += resident_span(large);
 }
 
-/* Gives a cached block's pages but the first (its header) back to the
- * kernel; they read as zero afterwards. */
+/* Gives a block's pages from `from` (page aligned, past its header) to the
+ * end of its dirty bytes back to the kernel; they read as zero afterwards,
+ * so its dirty bytes end there. */
+static void give_back_from(struct large_block *large, uintptr_t from)
+{
+    uintptr_t base = (uintptr_t)large, end = page_up(base + resident_span(large));
+    if (end > from && madvise((void *)from, end - from, MADV_DONTNEED) == 0)
+        large->dirty = from - base - HEAP_LARGE_HEADER;
+}
+
+/* A cached block's pages but the first (its header) go back. */
 static void clean(struct large_block *large)
 {
-    size_t page = address_space()->page_size;
-    uintptr_t base = (uintptr_t)large, end = page_up(base + resident_span(large));
-    if (end > base + page && madvise((void *)(base + page), end - base - page, MADV_DONTNEED) == 0)
-        large->dirty = page - HEAP_LARGE_HEADER;
+    give_back_from(large, (uintptr_t)large + address_space()->page_size);
 }
 
 /* A cached block serving a smaller request gives back the pages past the
  * request that an earlier user dirtied: the new user would leave them idle. */
 static void trim_dirty_tail(struct large_block *large, size_t size)
 {
-    uintptr_t base = (uintptr_t)large;
-    uintptr_t from = page_up(base + HEAP_LARGE_HEADER + size), to = page_up(base + resident_span(large));
-    if (to > from + LARGE_CACHE_IDLE_TAIL && madvise((void *)from, to - from, MADV_DONTNEED) == 0)
-        large->dirty = from - base - HEAP_LARGE_HEADER;
+    uintptr_t base = (uintptr_t)large, from = page_up(base + HEAP_LARGE_HEADER + size);
+    if (page_up(base + resident_span(large)) > from + LARGE_CACHE_IDLE_TAIL)
+        give_back_from(large, from);
 }
 
 /* Keeps a freed allocation, evicting the oldest to make room and cleaning
