@@ -189,12 +189,6 @@ struct located heap_locate(struct heap *heap, const void *data)
     return where;
 }
 
-/* Checked again with the heap held: another thread may have freed it. */
-static bool large_is_live(const struct heap *heap, const struct large_block *large)
-{
-    return large->magic == LARGE_MAGIC && large->heap == heap;
-}
-
 struct block *heap_ordinary_block(const struct located *where, const void *data)
 {
     bool corrupt = false;
@@ -454,61 +448,73 @@ LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
     return alloc_other_heap(handle, flags, size);
 }
 
-/* HeapFree but for the front end's common case; group is the slot data is
- * when not NULL. */
-static __attribute__((noinline)) BOOL free_slow(struct heap *heap, DWORD flags, void *data,
-                                                struct lfh_group *group, unsigned index)
+/* Frees a slot with the cache in flight: 1, 0 when the slot is free already,
+ * -1 when data is no slot of the heap or HeapLock holds the front end.  It is
+ * found in flight, so that HeapCompact gives no group back meanwhile. */
+static inline __attribute__((always_inline)) int free_in_flight(struct heap *heap, struct lfh_cache *cache,
+                                                                void *data)
 {
+    if (!lfh_enter(heap, cache))
+        return -1;
+    unsigned index = 0;
+    struct lfh_group *group = lfh_find_slot(heap, data, &index);
+    int freed = -1;
     if (group)
-        return lfh_free(heap, group, index, flags) ? TRUE : failure(ERROR_INVALID_PARAMETER);
+        freed = group->owner == cache ? lfh_free_owned(cache, group, index) : lfh_free_remote(group, index);
+    lfh_leave(cache);
+    return freed;
+}
+
+/* HeapFree but for the front end's common case. */
+static __attribute__((noinline)) BOOL free_slow(struct heap *heap, DWORD flags, void *data)
+{
+    /* A thread's first free of a slot (a consumer's, say) gives it a cache,
+     * so that its next ones take the common path. */
+    if (!(flags & HEAP_NO_SERIALIZE) && !lfh_my_cache(heap) && heap_locate(heap, data).kind == SLOT_BLOCK) {
+        struct lfh_cache *cache = lfh_attach(heap);
+        int freed = cache ? free_in_flight(heap, cache, data) : -1;
+        if (freed >= 0)
+            return freed ? TRUE : failure(ERROR_INVALID_PARAMETER);
+    }
+    /* Found with the heap held: no other thread frees the block or gives
+     * its group back meanwhile. */
+    heap_enter(heap, flags);
     struct located where = heap_locate(heap, data);
+    bool freed = false;
     switch (where.kind) {
     case SLOT_BLOCK:
-        if (lfh_free(heap, where.group, where.index, flags))
-            return TRUE;
+        freed = lfh_free_held(heap, where.group, where.index);
         break;
     case ORDINARY_BLOCK: {
-        heap_enter(heap, flags);
         struct block *block = heap_ordinary_block(&where, data);
         if (block)
             backend_free(heap, where.segment, block);
-        heap_leave(heap, flags);
-        if (block)
-            return TRUE;
+        freed = block != NULL;
         break;
     }
-    case LARGE_BLOCK: {
-        heap_enter(heap, flags);
-        bool live = large_is_live(heap, where.large);
-        if (live)
-            large_free(heap, where.large);
-        heap_leave(heap, flags);
-        if (live)
-            return TRUE;
+    case LARGE_BLOCK:
+        large_free(heap, where.large);
+        freed = true;
         break;
-    }
     case NOT_A_BLOCK:
         break;
     }
-    return failure(ERROR_INVALID_PARAMETER);
+    heap_leave(heap, flags);
+    return freed ? TRUE : failure(ERROR_INVALID_PARAMETER);
 }
 
 /* HeapFree once the heap is known; cache is this thread's of it, or NULL. */
 static inline __attribute__((always_inline)) BOOL free_in(struct heap *heap, struct lfh_cache *cache,
                                                           DWORD flags, void *data)
 {
-    unsigned index = 0;
-    struct lfh_group *group = lfh_find_slot(heap, data, &index);
-    /* (An unserialized heap has no slots.) */
-    if (group && !(flags & HEAP_NO_SERIALIZE)) {
-        /* The common case: a slot, freed without a lock. */
-        if (cache && lfh_enter(heap, cache)) {
-            bool freed = group->owner == cache ? lfh_free_owned(cache, group, index) : lfh_free_remote(group, index);
-            lfh_leave(cache);
+    /* The common case: a slot, freed without a lock.  (An unserialized
+     * heap has no slots, and so no caches.) */
+    if (__builtin_expect(cache && !(flags & HEAP_NO_SERIALIZE), 1)) {
+        int freed = free_in_flight(heap, cache, data);
+        if (__builtin_expect(freed >= 0, 1))
             return freed ? TRUE : failure(ERROR_INVALID_PARAMETER);
-        }
     }
-    return free_slow(heap, flags | (heap->flags & HEAP_CALL_FLAGS), data, group, index);
+    return free_slow(heap, flags | (heap->flags & HEAP_CALL_FLAGS), data);
 }
 
 /* HeapFree on a heap other than the process heap. */
@@ -580,8 +586,6 @@ static void *realloc_located(struct heap *heap, DWORD flags, const struct locate
         return move_block(heap, flags, data, old_size, size);
     }
     case LARGE_BLOCK: {
-        if (!large_is_live(heap, where->large))
-            break;
         old_size = where->large->size;
         if (size >= HEAP_LARGE_THRESHOLD || (flags & HEAP_REALLOC_IN_PLACE_ONLY)) {
             void *resized = large_realloc(heap, where->large, size, flags);
@@ -609,9 +613,10 @@ LPVOID WINAPI HeapReAlloc(HANDLE handle, DWORD flags, LPVOID data, SIZE_T size)
         return NULL;
     }
     flags |= heap->flags & HEAP_CALL_FLAGS;
-    struct located where = heap_locate(heap, data);
     bool invalid = false;
     heap_enter(heap, flags);
+    /* Found with the heap held, as in free_slow. */
+    struct located where = heap_locate(heap, data);
     void *resized = realloc_located(heap, flags, &where, data, size, &invalid);
     heap_leave(heap, flags);
     if (invalid) {

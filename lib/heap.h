@@ -317,7 +317,11 @@ size_t backend_free_list_length(const struct heap *heap, size_t limit);
 bool lfh_try_activate(struct heap *heap, int bin);
 /* The caller holds no heap lock. */
 void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags);
-BOOL lfh_free(struct heap *heap, struct lfh_group *group, unsigned index, DWORD flags);
+/* A cache of the heap for a thread that has none yet; NULL without memory. */
+struct lfh_cache *lfh_attach(struct heap *heap);
+/* Frees a slot with the heap held (or HEAP_NO_SERIALIZE); FALSE when it is
+ * already free. */
+bool lfh_free_held(struct heap *heap, struct lfh_group *group, unsigned index);
 /* Pushes a group that got its first remote free onto its owner's pending stack. */
 void lfh_push_pending(struct lfh_cache *owner, struct lfh_group *group);
 bool lfh_slot_busy(const struct lfh_group *group, unsigned index);
@@ -357,8 +361,12 @@ static inline int lfh_bin(size_t size)
 }
 
 /* The group and slot index of a slot pointer of the segment, or NULL.  Trusts
- * nothing the caller could have written: the group's block must be busy in
- * the segment's bitmap. */
+ * nothing the caller could have written: the header before a stray pointer
+ * may be block data, so it only proposes a group and a slot.  The group is
+ * one if a busy block starts there (the segment's bitmap says so) marked as
+ * a group, and data is that slot if it sits exactly where the group puts
+ * it; a slot's header, a group's magic and a block's type then say nothing
+ * more, and are not read. */
 static inline struct lfh_group *lfh_slot_group(const struct segment *segment, uintptr_t data, unsigned *index)
 {
     uintptr_t first = segment->first_block;
@@ -366,19 +374,15 @@ static inline struct lfh_group *lfh_slot_group(const struct segment *segment, ui
         return NULL;
     const struct block *header = block_of((void *)data);
     uint32_t offset = header->size;     /* read once: the caller may be writing it */
-    if (header->type != BLOCK_SLOT || offset > (uintptr_t)header - first)
+    if (offset > (uintptr_t)header - first)
         return NULL;
     uintptr_t start = (uintptr_t)header - offset;
-    if (start % HEAP_ALIGN || !busy_bit(segment, start))
-        return NULL;
-    const struct block *block = block_of((void *)start);
-    if (block->type != BLOCK_BUSY || !(__atomic_load_n(&block->flags, __ATOMIC_RELAXED) & BLOCK_FLAG_GROUP))
+    if (start % HEAP_ALIGN || !busy_bit(segment, start) ||
+        !(__atomic_load_n(&block_of((void *)start)->flags, __ATOMIC_RELAXED) & BLOCK_FLAG_GROUP))
         return NULL;
     struct lfh_group *group = (struct lfh_group *)start;
-    /* The header's index names the slot, and its offset must be that slot's. */
     unsigned slot = header->flags;
-    if (group->magic != GROUP_MAGIC || group->bin >= LFH_BINS || slot >= group->count ||
-        offset != LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + slot * group->stride)
+    if (slot >= group->count || offset != LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + slot * group->stride)
         return NULL;
     *index = slot;
     return group;

@@ -132,7 +132,7 @@ static void barrier_all_threads(void)
 }
 
 /* A cache of the heap for this thread: one a dead thread left, or a new one. */
-static struct lfh_cache *attach(struct heap *heap)
+struct lfh_cache *lfh_attach(struct heap *heap)
 {
     pthread_once(&setup_once, setup);
     struct lfh_cache_ref *ref = lfh_ref_of(heap);
@@ -317,7 +317,7 @@ void lfh_push_pending(struct lfh_cache *owner, struct lfh_group *group)
     while (!__atomic_compare_exchange_n(&owner->pending, &head, group, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
-static BOOL cache_free(struct lfh_cache *cache, struct lfh_group *group, unsigned index)
+static bool cache_free(struct lfh_cache *cache, struct lfh_group *group, unsigned index)
 {
     if (group->owner != cache)
         return lfh_free_remote(group, index);
@@ -327,7 +327,7 @@ static BOOL cache_free(struct lfh_cache *cache, struct lfh_group *group, unsigne
 void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags)
 {
     struct lfh_cache *cache = lfh_my_cache(heap);
-    if (__builtin_expect(!cache, 0) && !(cache = attach(heap)))
+    if (__builtin_expect(!cache, 0) && !(cache = lfh_attach(heap)))
         return NULL;
     bool serialize = !(flags & HEAP_NO_SERIALIZE);
     if (!serialize || lfh_enter(heap, cache)) {
@@ -345,22 +345,10 @@ void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags)
     return data;
 }
 
-BOOL lfh_free(struct heap *heap, struct lfh_group *group, unsigned index, DWORD flags)
+bool lfh_free_held(struct heap *heap, struct lfh_group *group, unsigned index)
 {
     struct lfh_cache *cache = lfh_my_cache(heap);
-    if (__builtin_expect(!cache, 0))
-        cache = attach(heap);
-    bool serialize = !(flags & HEAP_NO_SERIALIZE);
-    if (cache && (!serialize || lfh_enter(heap, cache))) {
-        BOOL freed = cache_free(cache, group, index);
-        if (serialize)
-            lfh_leave(cache);
-        return freed;
-    }
-    heap_enter(heap, flags);
-    BOOL freed = cache ? cache_free(cache, group, index) : lfh_free_remote(group, index);
-    heap_leave(heap, flags);
-    return freed;
+    return cache ? cache_free(cache, group, index) : lfh_free_remote(group, index);
 }
 
 /* ---- finding and checking slots ------------------------------------------ */

@@ -344,6 +344,37 @@ START_TEST(double_frees_here_and_there)
 }
 END_TEST
 
+/* A second free that waits behind HeapLock while the holder's HeapCompact
+ * gives the slot's empty group back: when it gets in, the slot is gone, and
+ * it fails without writing into what the group's memory is now. */
+START_TEST(a_double_free_waiting_while_its_group_is_given_back)
+{
+    HANDLE heap = front_end_heap();
+    void *block = HeapAlloc(heap, 0, SMALL);
+    ck_assert(HeapFree(heap, 0, block));
+    ck_assert(HeapLock(heap));
+    struct remote_free call = { .heap = heap, .block = block };
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, free_there, &call), 0);
+    usleep(200 * 1000);                 /* long enough to reach the lock */
+    HeapCompact(heap, 0);
+    ck_assert(!HeapValidate(heap, 0, block));
+    ck_assert(HeapUnlock(heap));
+    pthread_join(thread, NULL);
+    ck_assert(!call.freed);
+    ck_assert_uint_eq(call.error, ERROR_INVALID_PARAMETER);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert_int_eq(busy_blocks(heap), 0);
+    void *blocks[64];
+    for (int i = 0; i < 64; i++)
+        ck_assert_ptr_nonnull(blocks[i] = HeapAlloc(heap, 0, SMALL));
+    for (int i = 0; i < 64; i++)
+        ck_assert(HeapFree(heap, 0, blocks[i]));
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 #define DEAD_THREADS 32
 #define PER_THREAD 100
 
@@ -574,6 +605,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, heap_lock_excludes_other_threads);
     tcase_add_test(cases, walk_under_lock_while_others_allocate);
     tcase_add_test(cases, double_frees_here_and_there);
+    tcase_add_test(cases, a_double_free_waiting_while_its_group_is_given_back);
     tcase_add_test(cases, dead_threads_hand_their_caches_on);
     tcase_add_test(cases, a_new_heap_at_a_dead_heaps_address);
     tcase_add_test(cases, more_heaps_than_a_thread_keeps_caches_for);
