@@ -8,6 +8,7 @@
  * double free changes nothing. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -466,7 +467,7 @@ static inline __attribute__((always_inline)) int free_in_flight(struct heap *hea
 }
 
 /* HeapFree but for the front end's common case. */
-static __attribute__((noinline)) BOOL free_slow(struct heap *heap, DWORD flags, void *data)
+static BOOL free_found(struct heap *heap, DWORD flags, void *data)
 {
     /* A thread's first free of a slot (a consumer's, say) gives it a cache,
      * so that its next ones take the common path. */
@@ -501,6 +502,20 @@ static __attribute__((noinline)) BOOL free_slow(struct heap *heap, DWORD flags, 
     }
     heap_leave(heap, flags);
     return freed ? TRUE : failure(ERROR_INVALID_PARAMETER);
+}
+
+/* free_found, keeping errno (a futex wait or a purge may set it) and, when
+ * it succeeds, the last error, as the common case does: the malloc shim's
+ * free then saves and restores nothing, and free must not change errno. */
+static __attribute__((noinline)) BOOL free_slow(struct heap *heap, DWORD flags, void *data)
+{
+    int saved_errno = errno;
+    DWORD saved_error = GetLastError();
+    BOOL freed = free_found(heap, flags, data);
+    errno = saved_errno;
+    if (freed)
+        SetLastError(saved_error);
+    return freed;
 }
 
 /* HeapFree once the heap is known; cache is this thread's of it, or NULL. */

@@ -83,26 +83,22 @@ static void *aligned_base(const void *pointer)
     return address >= header->base + sizeof(*header) && address <= header->base + size ? base : NULL;
 }
 
-/* Frees what malloc and friends returned; anything else is left alone. */
-static BOOL release(void *pointer)
-{
-    DWORD saved_error = GetLastError();
-    BOOL freed = HeapFree(heap(), 0, pointer);
-    if (!freed) {
-        void *base = aligned_base(pointer);
-        freed = base && HeapFree(heap(), 0, base);
-    }
-    SetLastError(saved_error);
-    return freed;
-}
-
+/* Frees what malloc and friends returned; anything else is left alone.  A
+ * HeapFree never changes errno, and one that succeeds leaves the last error
+ * too (heap.c): the common case saves and restores nothing but that. */
 EXPORT void free(void *pointer)
 {
     if (!pointer)
         return;
+    DWORD saved_error = GetLastError();
+    if (__builtin_expect(HeapFree(heap(), 0, pointer), 1))
+        return;
     int saved_errno = errno;
-    release(pointer);
+    void *base = aligned_base(pointer);
+    if (base)
+        HeapFree(heap(), 0, base);
     errno = saved_errno;
+    SetLastError(saved_error);
 }
 
 EXPORT void cfree(void *pointer)

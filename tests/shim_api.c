@@ -149,6 +149,22 @@ START_TEST(free_keeps_errno_and_last_error)
     free(opaque(static_buffer));
     ck_assert_int_eq(errno, EPIPE);
     ck_assert_uint_eq(GetLastError(), ERROR_BAD_LENGTH);
+    /* Every kind of block, freed by every path: slots, ordinary blocks
+     * (enough of them that the heap purges), large blocks. */
+    static const size_t sizes[] = { 24, 4000, 40000, 0x200000 };
+    for (size_t kind = 0; kind < sizeof(sizes) / sizeof(sizes[0]); kind++) {
+        enum { BLOCKS = 1000 };
+        static void *blocks[BLOCKS];
+        for (int i = 0; i < BLOCKS; i++)
+            ck_assert_ptr_nonnull(blocks[i] = malloc(sizes[kind]));
+        for (int i = 0; i < BLOCKS; i++) {
+            errno = EPIPE;
+            SetLastError(ERROR_BAD_LENGTH);
+            free(blocks[i]);
+            ck_assert_int_eq(errno, EPIPE);
+            ck_assert_uint_eq(GetLastError(), ERROR_BAD_LENGTH);
+        }
+    }
 }
 END_TEST
 
