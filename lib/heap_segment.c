@@ -452,6 +452,32 @@ static void trim_busy(struct heap *heap, struct segment *segment, struct block *
         note_freed(heap, rest);
 }
 
+/* Leaves all of a free block but its first need bytes free, where it is.
+ * The block after it stays busy and PREV_FREE, and with free checking the
+ * rest holds the free fill already: it begins past the block's links. */
+static void split_free(struct heap *heap, struct free_block *block, size_t need)
+{
+    size_t size = block->header.size, rest = size - need;
+    struct free_block *remainder = (struct free_block *)((uintptr_t)block + need);
+    remainder->header = (struct block){ .size = (uint32_t)rest, .type = BLOCK_FREE };
+    *(uint64_t *)((uintptr_t)remainder + rest - sizeof(uint64_t)) = rest;
+    unsigned index = free_list_index(size);
+    if (free_list_index(rest) != index) {
+        free_list_remove(heap, block);
+        free_list_insert(heap, remainder);
+        return;
+    }
+    /* Mostly so: the remainder of a big block takes its place in its list. */
+    remainder->next = block->next;
+    remainder->prev = block->prev;
+    if (remainder->prev)
+        remainder->prev->next = remainder;
+    else
+        heap->free_lists[index] = remainder;
+    if (remainder->next)
+        remainder->next->prev = remainder;
+}
+
 void *backend_alloc(struct heap *heap, size_t size)
 {
     size_t need = block_size_for(size + tail_room(heap));
@@ -459,12 +485,16 @@ void *backend_alloc(struct heap *heap, size_t size)
     if (!found && !(found = grow(heap, need)))
         return NULL;
     struct segment *segment = segment_at((uintptr_t)found);
-    free_list_remove(heap, found);
     struct block *block = &found->header;
+    if (block->size - need < HEAP_MIN_BLOCK) {
+        free_list_remove(heap, found);
+        set_prev_free(segment, (uintptr_t)block + block->size, false);
+    } else {
+        split_free(heap, found, need);
+        block->size = (uint32_t)need;
+    }
     block->type = BLOCK_BUSY;
     block->flags = 0;
-    set_prev_free(segment, (uintptr_t)block + block->size, false);
-    trim_busy(heap, segment, block, need, (uintptr_t)block);
     block->tail = (uint16_t)(block->size - HEAP_BLOCK_HEADER - size);
     if (heap->flags & HEAP_DEBUG_FLAGS)
         fill_busy(heap, block, 0, size);
