@@ -200,9 +200,9 @@ static void free_list_insert(struct heap *heap, struct free_block *block)
     heap->nonempty[index / 64] |= (uint64_t)1 << (index % 64);
 }
 
-static void free_list_remove(struct heap *heap, struct free_block *block)
+/* The block is on list index: its size's, which the caller knows. */
+static void free_list_unlink(struct heap *heap, struct free_block *block, unsigned index)
 {
-    unsigned index = free_list_index(block->header.size);
     if (block->prev)
         block->prev->next = block->next;
     else
@@ -213,22 +213,32 @@ static void free_list_remove(struct heap *heap, struct free_block *block)
         heap->nonempty[index / 64] &= ~((uint64_t)1 << (index % 64));
 }
 
-static struct free_block *find_fit(struct heap *heap, size_t need)
+static void free_list_remove(struct heap *heap, struct free_block *block)
+{
+    free_list_unlink(heap, block, free_list_index(block->header.size));
+}
+
+/* A free block of at least need bytes, and the list it is on, or NULL. */
+static struct free_block *find_fit(struct heap *heap, size_t need, unsigned *found_index)
 {
     unsigned index = free_list_index(need);
     if (need > 1024) {
         /* A log-linear list holds a range of sizes: look for one that fits. */
         for (struct free_block *block = heap->free_lists[index]; block; block = block->next)
-            if (block->header.size >= need)
+            if (block->header.size >= need) {
+                *found_index = index;
                 return block;
+            }
         index++;
     }
     for (unsigned word = index / 64; word < sizeof(heap->nonempty) / sizeof(heap->nonempty[0]); word++) {
         uint64_t bits = heap->nonempty[word];
         if (word == index / 64)
             bits &= ~(uint64_t)0 << (index % 64);
-        if (bits)
-            return heap->free_lists[word * 64 + (unsigned)__builtin_ctzll(bits)];
+        if (bits) {
+            *found_index = word * 64 + (unsigned)__builtin_ctzll(bits);
+            return heap->free_lists[*found_index];
+        }
     }
     return NULL;
 }
@@ -455,15 +465,14 @@ static void trim_busy(struct heap *heap, struct segment *segment, struct block *
 /* Leaves all of a free block but its first need bytes free, where it is.
  * The block after it stays busy and PREV_FREE, and with free checking the
  * rest holds the free fill already: it begins past the block's links. */
-static void split_free(struct heap *heap, struct free_block *block, size_t need)
+static void split_free(struct heap *heap, struct free_block *block, unsigned index, size_t need)
 {
-    size_t size = block->header.size, rest = size - need;
+    size_t rest = block->header.size - need;
     struct free_block *remainder = (struct free_block *)((uintptr_t)block + need);
     remainder->header = (struct block){ .size = (uint32_t)rest, .type = BLOCK_FREE };
     *(uint64_t *)((uintptr_t)remainder + rest - sizeof(uint64_t)) = rest;
-    unsigned index = free_list_index(size);
     if (free_list_index(rest) != index) {
-        free_list_remove(heap, block);
+        free_list_unlink(heap, block, index);
         free_list_insert(heap, remainder);
         return;
     }
@@ -481,16 +490,20 @@ static void split_free(struct heap *heap, struct free_block *block, size_t need)
 void *backend_alloc(struct heap *heap, size_t size)
 {
     size_t need = block_size_for(size + tail_room(heap));
-    struct free_block *found = find_fit(heap, need);
-    if (!found && !(found = grow(heap, need)))
-        return NULL;
+    unsigned index;
+    struct free_block *found = find_fit(heap, need, &index);
+    if (!found) {
+        if (!(found = grow(heap, need)))
+            return NULL;
+        index = free_list_index(found->header.size);
+    }
     struct segment *segment = segment_at((uintptr_t)found);
     struct block *block = &found->header;
     if (block->size - need < HEAP_MIN_BLOCK) {
-        free_list_remove(heap, found);
+        free_list_unlink(heap, found, index);
         set_prev_free(segment, (uintptr_t)block + block->size, false);
     } else {
-        split_free(heap, found, need);
+        split_free(heap, found, index, need);
         block->size = (uint32_t)need;
     }
     block->type = BLOCK_BUSY;
