@@ -60,6 +60,20 @@ static bool heap_lock_held(const struct heap *heap)
     return __atomic_load_n(&heap->lock_owner, __ATOMIC_RELAXED) == my_lock_token();
 }
 
+static void heap_lock_taken(struct heap *heap)
+{
+    __atomic_store_n(&heap->lock_owner, my_lock_token(), __ATOMIC_RELAXED);
+    heap->lock_depth = 1;
+}
+
+/* Out of line, so that taking a free lock needs no stack frame. */
+static __attribute__((noinline)) void heap_lock_wait(struct heap *heap)
+{
+    while (__atomic_exchange_n(&heap->lock_word, 2, __ATOMIC_ACQUIRE))
+        syscall(SYS_futex, &heap->lock_word, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+    heap_lock_taken(heap);
+}
+
 void heap_lock(struct heap *heap)
 {
     if (heap_lock_held(heap)) {
@@ -67,11 +81,10 @@ void heap_lock(struct heap *heap)
         return;
     }
     int expected = 0;
-    if (!__atomic_compare_exchange_n(&heap->lock_word, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-        while (__atomic_exchange_n(&heap->lock_word, 2, __ATOMIC_ACQUIRE))
-            syscall(SYS_futex, &heap->lock_word, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
-    __atomic_store_n(&heap->lock_owner, my_lock_token(), __ATOMIC_RELAXED);
-    heap->lock_depth = 1;
+    if (__atomic_compare_exchange_n(&heap->lock_word, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        heap_lock_taken(heap);
+    else
+        heap_lock_wait(heap);
 }
 
 void heap_unlock(struct heap *heap)
