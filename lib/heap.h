@@ -314,7 +314,7 @@ bool backend_validate_segment(const struct segment *segment, size_t *free_blocks
 size_t backend_free_list_length(const struct heap *heap, size_t limit);
 
 /* heap_lfh.c: the front end; its common paths are inline below. */
-bool lfh_try_activate(struct heap *heap, int bin);
+void lfh_activate(struct heap *heap, int bin);
 /* The caller holds no heap lock. */
 void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags);
 /* A cache of the heap for a thread that has none yet; NULL without memory. */
@@ -353,6 +353,19 @@ bool heap_validate_all(struct heap *heap);
 /* lfh_bin of every size up to LFH_MAX_SIZE, by (size + 23) / 16: a request's
  * stride in units of 16 bytes, so that one load finds the bin. */
 extern const uint8_t lfh_bins_by_stride[LFH_MAX_SIZE / HEAP_ALIGN + 2];
+
+/* With the heap held: counts an allocation of the bin, and switches the bin
+ * on once it has seen enough.  Inline, because all but a few calls per bin
+ * only count. */
+static inline bool lfh_try_activate(struct heap *heap, int bin)
+{
+    if (heap->bin_allocations[bin] < LFH_ACTIVATION) {
+        heap->bin_allocations[bin]++;
+        return false;
+    }
+    lfh_activate(heap, bin);
+    return true;
+}
 
 /* The bin of a request of size bytes, at most LFH_MAX_SIZE. */
 static inline int lfh_bin(size_t size)

@@ -216,17 +216,12 @@ static uint64_t all_slots(unsigned count)
 }
 
 /* The caller holds the heap. */
-bool lfh_try_activate(struct heap *heap, int bin)
+void lfh_activate(struct heap *heap, int bin)
 {
-    if (heap->bin_allocations[bin] < LFH_ACTIVATION) {
-        heap->bin_allocations[bin]++;
-        return false;
-    }
     pthread_once(&setup_once, setup);
     serialize_without_membarrier(heap);
     __atomic_store_n(&heap->compat, 2, __ATOMIC_RELAXED);
     __atomic_store_n(&heap->bin_active[bin], 1, __ATOMIC_RELEASE);
-    return true;
 }
 
 void lfh_destroy(struct heap *heap)
