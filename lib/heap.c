@@ -474,7 +474,7 @@ static inline __attribute__((always_inline)) int free_in_flight(struct heap *hea
     struct lfh_group *group = lfh_find_slot(heap, data, &index);
     int freed = -1;
     if (group)
-        freed = group->owner == cache ? lfh_free_owned(cache, group, index) : lfh_free_remote(group, index);
+        freed = lfh_free_slot(cache, group, index);
     lfh_leave(cache);
     return freed;
 }

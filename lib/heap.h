@@ -530,4 +530,11 @@ static inline bool lfh_free_remote(struct lfh_group *group, unsigned index)
     return true;
 }
 
+/* In flight or holding the heap: frees a slot as the cache's thread, its
+ * owner or not; FALSE when the slot is already free. */
+static inline bool lfh_free_slot(struct lfh_cache *cache, struct lfh_group *group, unsigned index)
+{
+    return group->owner == cache ? lfh_free_owned(cache, group, index) : lfh_free_remote(group, index);
+}
+
 #endif

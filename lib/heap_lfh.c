@@ -312,13 +312,6 @@ void lfh_push_pending(struct lfh_cache *owner, struct lfh_group *group)
     while (!__atomic_compare_exchange_n(&owner->pending, &head, group, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
-static bool cache_free(struct lfh_cache *cache, struct lfh_group *group, unsigned index)
-{
-    if (group->owner != cache)
-        return lfh_free_remote(group, index);
-    return lfh_free_owned(cache, group, index);
-}
-
 void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags)
 {
     struct lfh_cache *cache = lfh_my_cache(heap);
@@ -343,7 +336,7 @@ void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags)
 bool lfh_free_held(struct heap *heap, struct lfh_group *group, unsigned index)
 {
     struct lfh_cache *cache = lfh_my_cache(heap);
-    return cache ? cache_free(cache, group, index) : lfh_free_remote(group, index);
+    return cache ? lfh_free_slot(cache, group, index) : lfh_free_remote(group, index);
 }
 
 /* ---- finding and checking slots ------------------------------------------ */

@@ -85,7 +85,8 @@ static void *aligned_base(const void *pointer)
 
 /* Frees what malloc and friends returned; anything else is left alone.  A
  * HeapFree never changes errno, and one that succeeds leaves the last error
- * too (heap.c): the common case saves and restores nothing but that. */
+ * too (heap.c): the common case only reads the last error, in case the
+ * pointer turns out to be foreign. */
 EXPORT void free(void *pointer)
 {
     if (!pointer)
