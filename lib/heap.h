@@ -215,6 +215,12 @@ struct heap {
     int lock_word;              /* atomic */
     uintptr_t lock_owner;       /* atomic: 0 when free */
     unsigned lock_depth;
+    /* The lock's bias (heap_lock): the thread that may take it without an
+     * atomic read-modify-write, until another thread wants it; whether that
+     * thread is inside; whether the holder came in that way. */
+    uintptr_t bias_thread;      /* atomic: 0 once revoked */
+    int bias_held;              /* atomic: a futex word */
+    bool lock_biased;
     unsigned hold_depth;        /* HeapLock nesting of the lock's owner */
     DWORD compat;               /* atomic: HeapCompatibilityInformation */
     struct segment *segments, *last_segment;
@@ -314,6 +320,10 @@ bool backend_validate_segment(const struct segment *segment, size_t *free_blocks
 size_t backend_free_list_length(const struct heap *heap, size_t limit);
 
 /* heap_lfh.c: the front end; its common paths are inline below. */
+/* Whether lfh_barrier_all_threads orders every thread's stores with the
+ * caller's (membarrier); what a thread does then needs no fence of its own. */
+bool lfh_barrier_ready(void);
+void lfh_barrier_all_threads(void);
 void lfh_activate(struct heap *heap, int bin);
 /* The caller holds no heap lock. */
 void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags);

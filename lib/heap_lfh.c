@@ -124,8 +124,14 @@ static void serialize_without_membarrier(struct heap *heap)
     }
 }
 
+bool lfh_barrier_ready(void)
+{
+    pthread_once(&setup_once, setup);
+    return membarrier_registered;
+}
+
 /* Every thread's stores before this are visible to the caller after it. */
-static void barrier_all_threads(void)
+void lfh_barrier_all_threads(void)
 {
     if (!membarrier_registered || syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -174,7 +180,7 @@ void lfh_lock_all(struct heap *heap)
     __atomic_store_n(&heap->lfh_locked, heap->lfh_locked + 1, __ATOMIC_RELAXED);
     if (!heap->caches)
         return;
-    barrier_all_threads();
+    lfh_barrier_all_threads();
     for (struct lfh_cache *cache = heap->caches; cache; cache = cache->next)
         while (__atomic_load_n(&cache->in_flight, __ATOMIC_ACQUIRE))
             sched_yield();      /* a thread is inside; it never waits while there */

@@ -146,6 +146,74 @@ START_TEST(concurrent_churn)
 }
 END_TEST
 
+/* The heap lock is biased to the thread that created the heap (heap.c): a
+ * second thread that starts on the heap while the creator is inside must
+ * take the lock over without either seeing the other's half-done work.
+ * Over many heaps, so that the takeover lands in every part of a call. */
+#define TAKEOVER_HEAPS 300
+
+struct takeover {
+    HANDLE heap;                /* atomic: the heap of this round */
+    int round;                  /* atomic: the round the helper may start */
+    int done;                   /* atomic: the last round the helper finished */
+    int failures;
+};
+
+static int churn_back_end(HANDLE heap, unsigned seed)
+{
+    int failures = 0;
+    void *slots[8] = { NULL };
+    for (int op = 0; op < 200; op++) {
+        unsigned i = (unsigned)rand_r(&seed) % 8;
+        if (slots[i] && !HeapFree(heap, 0, slots[i]))
+            failures++;
+        /* Above the front end's sizes: every call takes the lock. */
+        slots[i] = HeapAlloc(heap, 0, 16400 + (SIZE_T)rand_r(&seed) % 4096);
+        if (!slots[i])
+            failures++;
+    }
+    for (int i = 0; i < 8; i++)
+        if (slots[i] && !HeapFree(heap, 0, slots[i]))
+            failures++;
+    return failures;
+}
+
+static void *take_over(void *argument)
+{
+    struct takeover *takeover = argument;
+    for (int round = 1; round <= TAKEOVER_HEAPS; round++) {
+        while (__atomic_load_n(&takeover->round, __ATOMIC_ACQUIRE) != round)
+            sched_yield();
+        takeover->failures += churn_back_end(__atomic_load_n(&takeover->heap, __ATOMIC_RELAXED), (unsigned)round);
+        __atomic_store_n(&takeover->done, round, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+START_TEST(another_thread_takes_over_a_busy_heaps_lock)
+{
+    static struct takeover takeover;
+    pthread_t helper;
+    ck_assert_int_eq(pthread_create(&helper, NULL, take_over, &takeover), 0);
+    int failures = 0, invalid = 0;
+    for (int round = 1; round <= TAKEOVER_HEAPS; round++) {
+        HANDLE heap = HeapCreate(0, 0, 0);
+        ck_assert_ptr_nonnull(heap);
+        failures += churn_back_end(heap, 7);   /* the creator is inside already */
+        __atomic_store_n(&takeover.heap, heap, __ATOMIC_RELAXED);
+        __atomic_store_n(&takeover.round, round, __ATOMIC_RELEASE);
+        failures += churn_back_end(heap, 1000u + (unsigned)round);
+        while (__atomic_load_n(&takeover.done, __ATOMIC_ACQUIRE) != round)
+            sched_yield();
+        invalid += !HeapValidate(heap, 0, NULL);
+        ck_assert(HeapDestroy(heap));
+    }
+    pthread_join(helper, NULL);
+    ck_assert_int_eq(failures + takeover.failures, 0);
+    ck_assert_int_eq(invalid, 0);
+}
+END_TEST
+
 struct blocked_call {
     HANDLE heap;
     DWORD flags;
@@ -603,6 +671,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, alloc_here_free_there);
     tcase_add_test(cases, concurrent_churn);
     tcase_add_test(cases, heap_lock_excludes_other_threads);
+    tcase_add_test(cases, another_thread_takes_over_a_busy_heaps_lock);
     tcase_add_test(cases, walk_under_lock_while_others_allocate);
     tcase_add_test(cases, double_frees_here_and_there);
     tcase_add_test(cases, a_double_free_waiting_while_its_group_is_given_back);
