@@ -536,22 +536,17 @@ static inline __attribute__((always_inline)) int free_in_flight(struct heap *hea
 /* HeapFree but for the front end's common case. */
 static BOOL free_found(struct heap *heap, DWORD flags, void *data)
 {
-    /* A thread's first free of a slot (a consumer's, say) gives it a cache,
-     * so that its next ones take the common path. */
-    if (!(flags & HEAP_NO_SERIALIZE) && !lfh_my_cache(heap) && heap_locate(heap, data).kind == SLOT_BLOCK) {
-        struct lfh_cache *cache = lfh_attach(heap);
-        int freed = cache ? free_in_flight(heap, cache, data) : -1;
-        if (freed >= 0)
-            return freed ? TRUE : failure(ERROR_INVALID_PARAMETER);
-    }
     /* Found with the heap held: no other thread frees the block or gives
      * its group back meanwhile. */
     heap_enter(heap, flags);
     struct located where = heap_locate(heap, data);
-    bool freed = false;
+    bool freed = false, attach = false;
     switch (where.kind) {
     case SLOT_BLOCK:
         freed = lfh_free_held(heap, where.group, where.index);
+        /* A thread's first free of a slot (a consumer's, say) gives it a
+         * cache, so that its next ones take the common path. */
+        attach = !(flags & HEAP_NO_SERIALIZE) && !lfh_my_cache(heap);
         break;
     case ORDINARY_BLOCK: {
         struct block *block = heap_ordinary_block(&where, data);
@@ -568,6 +563,8 @@ static BOOL free_found(struct heap *heap, DWORD flags, void *data)
         break;
     }
     heap_leave(heap, flags);
+    if (attach)
+        lfh_attach(heap);
     return freed ? TRUE : failure(ERROR_INVALID_PARAMETER);
 }
 
