@@ -198,10 +198,24 @@ void heap_leave(struct heap *heap, DWORD flags)
         heap_unlock(heap);
 }
 
+/* Every HeapDestroy counts here first, so that the heap a thread found last
+ * (last_found) is still that heap while no heap has been destroyed since: a
+ * program working on one private heap finds it with two compares. */
+static uint64_t heaps_destroyed;    /* atomic */
+
+static __thread struct {
+    HANDLE handle;
+    struct heap *heap;
+    uint64_t destroyed;
+} last_found __attribute__((tls_model("initial-exec")));
+
 /* A live heap's handle is the base of its first segment, and that segment
  * names it as owner; anything else is not a heap. */
 struct heap *heap_from_handle(HANDLE handle)
 {
+    uint64_t destroyed = __atomic_load_n(&heaps_destroyed, __ATOMIC_ACQUIRE);
+    if (handle == last_found.handle && destroyed == last_found.destroyed && handle)
+        return last_found.heap;
     uintptr_t base = (uintptr_t)handle;
     if (!base || base % HEAP_GRANULE)
         return NULL;
@@ -212,7 +226,12 @@ struct heap *heap_from_handle(HANDLE handle)
     if (!segment || segment->base != base)
         return NULL;
     struct heap *heap = __atomic_load_n(&segment->heap, __ATOMIC_ACQUIRE);
-    return heap == (struct heap *)base && heap->magic == HEAP_MAGIC ? heap : NULL;
+    if (heap != (struct heap *)base || heap->magic != HEAP_MAGIC)
+        return NULL;
+    last_found.handle = handle;
+    last_found.heap = heap;
+    last_found.destroyed = destroyed;
+    return heap;
 }
 
 #ifdef W32MEM_COVERAGE
@@ -417,6 +436,7 @@ BOOL WINAPI HeapDestroy(HANDLE handle)
     pthread_mutex_unlock(&heaps_lock);
 
     heap->magic = HEAP_DEAD;
+    __atomic_add_fetch(&heaps_destroyed, 1, __ATOMIC_RELEASE);
     while (heap->large)
         large_free(heap, heap->large);
     lfh_destroy(heap);

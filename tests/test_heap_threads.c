@@ -214,6 +214,35 @@ START_TEST(another_thread_takes_over_a_busy_heaps_lock)
 }
 END_TEST
 
+/* A heap this thread has just used, destroyed by another thread: the
+ * handle is no heap any more for this thread either. */
+static void *destroy_heap(void *heap)
+{
+    return (void *)(uintptr_t)HeapDestroy(heap);
+}
+
+START_TEST(a_heap_destroyed_by_another_thread_is_gone_here_too)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    ck_assert_ptr_nonnull(heap);
+    void *block = HeapAlloc(heap, 0, 100);
+    ck_assert_ptr_nonnull(block);
+    ck_assert_uint_eq(HeapSize(heap, 0, block), 100);
+    pthread_t other;
+    void *destroyed = NULL;
+    ck_assert_int_eq(pthread_create(&other, NULL, destroy_heap, heap), 0);
+    pthread_join(other, &destroyed);
+    ck_assert(destroyed);
+    SetLastError(0);
+    ck_assert_ptr_null(HeapAlloc(heap, 0, 10));
+    ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
+    SetLastError(0);
+    ck_assert(!HeapFree(heap, 0, block));
+    ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
+    ck_assert(!HeapDestroy(heap));
+}
+END_TEST
+
 struct blocked_call {
     HANDLE heap;
     DWORD flags;
@@ -672,6 +701,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, concurrent_churn);
     tcase_add_test(cases, heap_lock_excludes_other_threads);
     tcase_add_test(cases, another_thread_takes_over_a_busy_heaps_lock);
+    tcase_add_test(cases, a_heap_destroyed_by_another_thread_is_gone_here_too);
     tcase_add_test(cases, walk_under_lock_while_others_allocate);
     tcase_add_test(cases, double_frees_here_and_there);
     tcase_add_test(cases, a_double_free_waiting_while_its_group_is_given_back);
