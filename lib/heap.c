@@ -725,6 +725,19 @@ LPVOID WINAPI HeapReAlloc(HANDLE handle, DWORD flags, LPVOID data, SIZE_T size)
     return resized ? resized : out_of_memory(flags);
 }
 
+bool heap_slot_state(struct heap *heap, DWORD flags, const void *data, SIZE_T *size)
+{
+    struct lfh_cache *cache = flags & HEAP_NO_SERIALIZE ? NULL : lfh_my_cache(heap);
+    if (!cache || !lfh_enter(heap, cache))
+        return false;
+    unsigned index = 0;
+    struct lfh_group *group = lfh_find_slot(heap, data, &index);
+    if (group)
+        *size = lfh_slot_busy(group, index) ? lfh_slot_size(group, index) : (SIZE_T)-1;
+    lfh_leave(cache);
+    return group != NULL;
+}
+
 SIZE_T WINAPI HeapSize(HANDLE handle, DWORD flags, LPCVOID data)
 {
     struct heap *heap = heap_from_handle(handle);
@@ -733,26 +746,30 @@ SIZE_T WINAPI HeapSize(HANDLE handle, DWORD flags, LPCVOID data)
         return (SIZE_T)-1;
     }
     flags |= heap->flags & HEAP_CALL_FLAGS;
-    struct located where = heap_locate(heap, data);
     SIZE_T size = (SIZE_T)-1;
-    switch (where.kind) {
-    case SLOT_BLOCK:
-        if (lfh_slot_busy(where.group, where.index))
-            size = lfh_slot_size(where.group, where.index);
-        break;
-    case ORDINARY_BLOCK: {
+    if (!heap_slot_state(heap, flags, data, &size)) {
+        /* Found with the heap held, as in free_found: no other thread
+         * frees the block meanwhile, nor gives back its memory. */
         heap_enter(heap, flags);
-        struct block *block = heap_ordinary_block(&where, data);
-        if (block)
-            size = backend_block_usable(block);
+        struct located where = heap_locate(heap, data);
+        switch (where.kind) {
+        case SLOT_BLOCK:
+            if (lfh_slot_busy(where.group, where.index))
+                size = lfh_slot_size(where.group, where.index);
+            break;
+        case ORDINARY_BLOCK: {
+            struct block *block = heap_ordinary_block(&where, data);
+            if (block)
+                size = backend_block_usable(block);
+            break;
+        }
+        case LARGE_BLOCK:
+            size = where.large->size;
+            break;
+        case NOT_A_BLOCK:
+            break;
+        }
         heap_leave(heap, flags);
-        break;
-    }
-    case LARGE_BLOCK:
-        size = where.large->size;
-        break;
-    case NOT_A_BLOCK:
-        break;
     }
     if (size == (SIZE_T)-1)
         SetLastError(ERROR_INVALID_PARAMETER);

@@ -291,7 +291,16 @@ struct located {
     unsigned index;
     struct large_block *large;
 };
+/* The caller holds the heap: unlocked, the block could be freed, and its
+ * memory given back, meanwhile. */
 struct located heap_locate(struct heap *heap, const void *data);
+/* HeapSize and HeapValidate of a slot, without the heap lock: found and
+ * read in flight, as HeapFree finds one, so that HeapCompact gives no group
+ * back meanwhile.  *size is the slot's usable size, or (SIZE_T)-1 when it is
+ * free.  FALSE when data is no slot of the heap, or the thread has no cache
+ * of it, or HeapLock holds the front end: the caller then looks with the
+ * heap held. */
+bool heap_slot_state(struct heap *heap, DWORD flags, const void *data, SIZE_T *size);
 /* With the heap held for an ordinary block: the block, or NULL. */
 struct block *heap_ordinary_block(const struct located *where, const void *data);
 /* Aborts the process when HeapEnableTerminationOnCorruption is on. */

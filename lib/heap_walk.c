@@ -235,12 +235,9 @@ BOOL WINAPI HeapValidate(HANDLE handle, DWORD flags, LPCVOID data)
     if (!heap)
         return FALSE;
     flags |= heap->flags & HEAP_CALL_FLAGS;
-    if (data) {
-        /* A front-end slot's state is one atomic word: no lock needed. */
-        struct located where = heap_locate(heap, data);
-        if (where.kind == SLOT_BLOCK)
-            return lfh_slot_busy(where.group, where.index);
-    }
+    SIZE_T size;
+    if (data && heap_slot_state(heap, flags, data, &size))
+        return size != (SIZE_T)-1;
     heap_enter(heap, flags);
     bool valid = data ? valid_block(heap, data) : heap_validate_all(heap);
     heap_leave(heap, flags);
