@@ -319,8 +319,9 @@ size_t backend_compact(struct heap *heap);
 /* Gives the pages inside big free blocks back to the system: those a pass
  * already saw free (aged) within a budget, or with everything all of them. */
 void backend_purge(struct heap *heap, bool everything);
-/* The live ordinary block whose data is at data, or NULL.  Checks the busy
- * bitmap first and the header after, so it also spots a smashed header. */
+/* The live ordinary block whose data is at data, or NULL, when the busy
+ * bitmap says a block starts there (heap_locate's ORDINARY_BLOCK): checks
+ * the header, so it spots a smashed one. */
 struct block *backend_block(const struct segment *segment, uintptr_t data, bool *corrupt);
 size_t backend_block_usable(const struct block *block);
 /* With tail checking, whether the bytes after the block's data are intact. */

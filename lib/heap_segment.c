@@ -563,9 +563,6 @@ bool backend_resize(struct heap *heap, struct segment *segment, struct block *bl
 
 struct block *backend_block(const struct segment *segment, uintptr_t data, bool *corrupt)
 {
-    if (data % HEAP_ALIGN || data < segment->first_block + HEAP_BLOCK_HEADER ||
-        data >= blocks_end(segment) || !busy_bit(segment, data))
-        return NULL;
     struct block *block = block_of((void *)data);
     if (block->type != BLOCK_BUSY || block->size < HEAP_MIN_BLOCK || block->size % HEAP_ALIGN ||
         (uintptr_t)block + block->size > blocks_end(segment) ||
