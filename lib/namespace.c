@@ -33,16 +33,32 @@
  * and never answers is not one of ours. */
 #define ANSWER_PATIENCE_S 10
 
-/* The names this process holds, and the thread that answers openers:
- * held[fd] is 1 + the memfd of the object whose name socket is fd. */
+/* A name this process holds, indexed by its socket's descriptor. */
+struct held_name {
+    int object_fd;              /* 1 + the object's memfd; 0: no name at this descriptor */
+    /* The socket may have references outside this descriptor: it came from
+     * another holder, was handed to an opener, or was copied by a fork.
+     * Until then, closing the descriptor frees the socket, which takes it
+     * out of the epoll without an EPOLL_CTL_DEL. */
+    BOOL shared;
+};
+
+/* The names this process holds, and the thread that answers openers. */
 static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
-static int *held;
+static struct held_name *held;
 static int held_size;
 static int poller = -1;         /* epoll of the held name sockets */
 static BOOL answering;          /* the thread runs */
 
 void namespace_names_fork_prepare(void) { pthread_mutex_lock(&names_lock); }
-void namespace_names_fork_parent(void)  { pthread_mutex_unlock(&names_lock); }
+
+/* The child has copies of the name sockets until it closes them. */
+void namespace_names_fork_parent(void)
+{
+    for (int fd = 0; fd < held_size; fd++)
+        held[fd].shared = TRUE;
+    pthread_mutex_unlock(&names_lock);
+}
 
 /* A forked child has no handles (Windows handles are never inherited by
  * fork): its copies of the name sockets must not keep names alive, and it
@@ -50,9 +66,9 @@ void namespace_names_fork_parent(void)  { pthread_mutex_unlock(&names_lock); }
 void namespace_names_fork_child(void)
 {
     for (int fd = 0; fd < held_size; fd++) {
-        if (held[fd])
+        if (held[fd].object_fd)
             close(fd);
-        held[fd] = 0;
+        held[fd] = (struct held_name){ 0 };
     }
     if (poller >= 0)
         close(poller);
@@ -132,8 +148,9 @@ static BOOL peer_is_us(int socket_fd)
 
 /* Hands an opener of our user the name and the object; called with
  * names_lock held, so name_fd cannot be closed meanwhile. */
-static void answer(int name_fd, int object_fd)
+static void answer(int name_fd, struct held_name *name)
 {
+    int object_fd = name->object_fd - 1;
     for (;;) {
         int connection = accept4(name_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (connection < 0) {
@@ -154,6 +171,7 @@ static void answer(int name_fd, int object_fd)
             cmsg->cmsg_type = SCM_RIGHTS;
             cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
             memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
+            name->shared = TRUE;
             /* A fresh connection's buffer is empty: this never waits.  If
              * it fails, the opener sees the connection close and retries. */
             (void)sendmsg(connection, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -178,19 +196,20 @@ static void *answer_openers(void *unused)
             int fd = events[i].data.fd;
             /* A name given up meanwhile left the table and the epoll; its
              * number may now be another name's, which is served rightly. */
-            if (fd < held_size && held[fd])
-                answer(fd, held[fd] - 1);
+            if (fd < held_size && held[fd].object_fd)
+                answer(fd, &held[fd]);
         }
         pthread_mutex_unlock(&names_lock);
     }
 }
 
-/* Records that this process holds the name; called with names_lock held. */
-static BOOL hold(int name_fd, int object_fd)
+/* Records that this process holds the name (shared: its socket came from
+ * another holder); called with names_lock held. */
+static BOOL hold(int name_fd, int object_fd, BOOL shared)
 {
     if (name_fd >= held_size) {
         int size = name_fd + 64;
-        int *grown = realloc(held, sizeof(*held) * (size_t)size);
+        struct held_name *grown = realloc(held, sizeof(*held) * (size_t)size);
         if (!grown)
             return failure(ERROR_NOT_ENOUGH_MEMORY);
         memset(grown + held_size, 0, sizeof(*held) * (size_t)(size - held_size));
@@ -218,14 +237,14 @@ static BOOL hold(int name_fd, int object_fd)
     struct epoll_event event = { .events = EPOLLIN, .data.fd = name_fd };
     if (epoll_ctl(poller, EPOLL_CTL_ADD, name_fd, &event) != 0)
         return failure_from_errno();
-    held[name_fd] = object_fd + 1;
+    held[name_fd] = (struct held_name){ .object_fd = object_fd + 1, .shared = shared };
     return TRUE;
 }
 
-static BOOL hold_name(int name_fd, int object_fd)
+static BOOL hold_name(int name_fd, int object_fd, BOOL shared)
 {
     pthread_mutex_lock(&names_lock);
-    BOOL ok = hold(name_fd, object_fd);
+    BOOL ok = hold(name_fd, object_fd, shared);
     pthread_mutex_unlock(&names_lock);
     return ok;
 }
@@ -235,11 +254,15 @@ void ns_release(struct ns_entry *entry)
     if (entry->name_fd < 0)
         return;
     pthread_mutex_lock(&names_lock);
-    if (entry->name_fd < held_size)
-        held[entry->name_fd] = 0;
-    /* Other processes keep the socket open, so closing it would not take
-     * it out of the epoll. */
-    epoll_ctl(poller, EPOLL_CTL_DEL, entry->name_fd, NULL);
+    BOOL shared = TRUE;
+    if (entry->name_fd < held_size) {
+        shared = held[entry->name_fd].shared;
+        held[entry->name_fd] = (struct held_name){ 0 };
+    }
+    /* While other references keep the socket open, closing this one would
+     * not take it out of the epoll. */
+    if (shared)
+        epoll_ctl(poller, EPOLL_CTL_DEL, entry->name_fd, NULL);
     close(entry->name_fd);
     pthread_mutex_unlock(&names_lock);
     entry->name_fd = -1;
@@ -275,7 +298,7 @@ static int create_new(struct ns_entry *entry, const struct sockaddr_un *address,
         close(name_fd);
         return -1;
     }
-    if (listen(name_fd, SOMAXCONN) != 0 ? failure_from_errno() : !hold_name(name_fd, fd)) {
+    if (listen(name_fd, SOMAXCONN) != 0 ? failure_from_errno() : !hold_name(name_fd, fd, FALSE)) {
         close(fd);
         close(name_fd);
         return -1;
@@ -376,7 +399,7 @@ static int open_existing(struct ns_entry *entry, const struct sockaddr_un *addre
         if (!received)
             continue;                               /* that holder let go: look again */
         int checked = check_object(object_fd, type, wanted);
-        if (checked < 0 || !hold_name(name_fd, object_fd)) {
+        if (checked < 0 || !hold_name(name_fd, object_fd, TRUE)) {
             DWORD error = GetLastError();
             close(object_fd);
             close(name_fd);
