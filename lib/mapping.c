@@ -2,14 +2,15 @@
  * FlushViewOfFile.
  *
  * A section is one file: for the page file, a memfd (the namespace's object
- * when named) holding a small header, the commit bitmap of a SEC_RESERVE
- * section, and the pages; for a SEC_IMAGE section, a memfd holding the
- * header, the image's layout (image.h) and the laid-out image, which views
- * map copy-on-write; for a file, the mapped file itself, plus (when named)
- * a namespace object holding only the header, which says where the file
- * is.  The header is what another process needs to open the section by
- * name; the bitmap is how a commit in one view reaches every view of the
- * section in every process.
+ * when named) holding room for a small header, the commit state of a
+ * SEC_RESERVE section (its generation and bitmap), and the pages; for a
+ * SEC_IMAGE section, a memfd holding the image's layout (image.h) and the
+ * laid-out image, which views map copy-on-write; for a file, the mapped
+ * file itself, plus (when named) a namespace object whose memfd is empty.
+ * A named section's description (the namespace header, then struct
+ * section_info) is what another process needs to open it by name, and
+ * comes with the namespace's answer; the bitmap is how a commit in one view
+ * reaches every view of the section in every process.
  *
  * Per process, a section is a struct section referenced by the handle-table
  * objects (struct mapping) and by its views.  For a named section the
@@ -52,8 +53,9 @@
 #define SEC_FLAGS (SEC_PARTITION_OWNER_HANDLE | SEC_64K_PAGES | SEC_FILE | SEC_IMAGE | SEC_PROTECTED_IMAGE | \
                    SEC_RESERVE | SEC_COMMIT | SEC_NOCACHE | SEC_WRITECOMBINE | SEC_LARGE_PAGES)
 
-/* What a process needs to know about a section, kept in the section's own
- * file right after the namespace header. */
+/* What a process needs to know about a section: its description, after
+ * the namespace header.  A SEC_RESERVE section's file keeps the live
+ * generation at the same place. */
 struct section_info {
     uint32_t backing;
     uint32_t protect;           /* the PAGE_* it was created with */
@@ -69,6 +71,7 @@ struct section_info {
 
 #define INFO_OFFSET NS_DATA_OFFSET
 #define IMAGE_LAYOUT_OFFSET ((INFO_OFFSET + sizeof(struct section_info) + 63) & ~(size_t)63)
+_Static_assert(INFO_OFFSET + sizeof(struct section_info) <= NS_DESCRIPTION_BYTES, "a description fits an answer");
 
 struct section {
     long refcount;              /* atomic: mapping objects and views */
@@ -231,11 +234,17 @@ static struct section *section_from_object(const struct ns_entry *entry)
     section->entry = *entry;
     section->fd = entry->fd;
     section->data_fd = entry->fd;
-    if (pread(entry->fd, &section->info, sizeof(section->info), INFO_OFFSET) != (ssize_t)sizeof(section->info)) {
+    /* The description ends with the file path's NUL; the rest of the
+     * calloc'ed info stays zero. */
+    size_t fixed = INFO_OFFSET + offsetof(struct section_info, file_path);
+    if (entry->description_size <= fixed) {
         free(section);
         failure(ERROR_INVALID_HANDLE);
         return NULL;
     }
+    size_t info_bytes = entry->description_size - INFO_OFFSET;
+    memcpy(&section->info, (const char *)entry->description + INFO_OFFSET,
+           info_bytes < sizeof(section->info) ? info_bytes : sizeof(section->info));
     section->info.file_path[PATH_MAX - 1] = '\0';
     DWORD error = ERROR_SUCCESS;
     if (section->info.backing == BACKING_FILE) {
@@ -491,16 +500,18 @@ static void record_file_path(struct section *section)
     section->info.file_path[length > 0 ? length : 0] = '\0';
 }
 
-/* The bytes a section's object starts with: the header up to the end of the
- * file path, since the rest reads back as zeros (a page-file section's
- * object then costs one page of header, not two); an image section's are
- * all of them, its layout and image included. */
-static void *object_image(const struct ns_header *name, struct section *section, size_t *size)
+/* A section's description -- the header, then the info up to the end of the
+ * file path -- as the first *description_size bytes; for an image section,
+ * followed by the rest of its file's contents (the layout and the image)
+ * up to *contents_size, 0 for other sections. */
+static void *object_image(const struct ns_header *name, struct section *section, size_t *description_size,
+                          size_t *contents_size)
 {
     const struct section_info *info = &section->info;
     size_t info_bytes = offsetof(struct section_info, file_path) + strlen(info->file_path) + 1;
-    *size = section->image ? info->data_offset + info->size : INFO_OFFSET + info_bytes;
-    char *image = calloc(1, *size);
+    *description_size = INFO_OFFSET + info_bytes;
+    *contents_size = section->image ? info->data_offset + info->size : 0;
+    char *image = calloc(1, section->image ? *contents_size : *description_size);
     if (!image) {
         failure(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
@@ -525,26 +536,24 @@ static BOOL publish(struct section *section, const char *name, struct mapping **
                     struct section **opened)
 {
     struct section_info *info = &section->info;
-    size_t image_size = 0;
-    off_t file_size;
-    if (info->backing == BACKING_PAGEFILE) {
+    size_t description_size = 0, contents_size = 0;
+    off_t file_size = 0;            /* a file section's object holds nothing */
+    if (info->backing == BACKING_PAGEFILE)
         pagefile_layout(info);
+    if (info->backing != BACKING_FILE)
         file_size = (off_t)(info->data_offset + info->size);
-    } else if (info->backing == BACKING_IMAGE) {
-        file_size = (off_t)(info->data_offset + info->size);
-    } else {
-        file_size = (off_t)page_up(INFO_OFFSET + sizeof(*info));
-    }
     if (!name) {
         if (info->backing == BACKING_FILE)
             return TRUE;
+        /* Only an image has contents to write; a page-file section starts
+         * as zeros. */
         struct ns_header anonymous = { .magic = NS_MAGIC, .type = NS_TYPE_SECTION };
-        void *image = object_image(&anonymous, section, &image_size);
-        if (!image)
+        void *image = section->image ? object_image(&anonymous, section, &description_size, &contents_size) : NULL;
+        if (section->image && !image)
             return FALSE;
         int fd = memfd_create("w32mem-section", MFD_CLOEXEC);
         BOOL ok = fd >= 0 && ftruncate(fd, file_size) == 0 &&
-                  pwrite(fd, image, image_size, 0) == (ssize_t)image_size;
+                  (!image || pwrite(fd, image, contents_size, 0) == (ssize_t)contents_size);
         free(image);
         if (!ok) {
             DWORD error = errno == ENOSPC || errno == EFBIG || errno == ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
@@ -567,11 +576,12 @@ static BOOL publish(struct section *section, const char *name, struct mapping **
     pthread_mutex_unlock(&registry_lock);
     if (*existing)
         return TRUE;
-    void *image = object_image(&header, section, &image_size);
+    void *image = object_image(&header, section, &description_size, &contents_size);
     if (!image)
         return FALSE;
     BOOL existed;
-    BOOL ok = ns_acquire(&section->entry, &header, NS_TYPE_SECTION, image, image_size, file_size, &existed);
+    BOOL ok = ns_acquire(&section->entry, &header, NS_TYPE_SECTION, image, description_size,
+                         section->image ? image : NULL, contents_size, file_size, &existed);
     free(image);
     if (!ok)
         return FALSE;
@@ -724,7 +734,7 @@ HANDLE WINAPI OpenFileMappingA(DWORD desired_access, BOOL inherit, LPCSTR name)
     pthread_mutex_unlock(&registry_lock);
     if (!mapping) {
         BOOL existed;
-        if (!ns_acquire(&entry, &header, NS_TYPE_SECTION, NULL, 0, 0, &existed))
+        if (!ns_acquire(&entry, &header, NS_TYPE_SECTION, NULL, 0, NULL, 0, 0, &existed))
             return NULL;
         struct section *section = section_from_object(&entry);
         mapping = section ? new_mapping(section) : NULL;

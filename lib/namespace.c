@@ -36,6 +36,8 @@
 /* A name this process holds, indexed by its socket's descriptor. */
 struct held_name {
     int object_fd;              /* 1 + the object's memfd; 0: no name at this descriptor */
+    void *description;          /* what openers are told the object is */
+    size_t description_size;
     /* The socket may have references outside this descriptor: it came from
      * another holder, was handed to an opener, or was copied by a fork.
      * Until then, closing the descriptor frees the socket, which takes it
@@ -68,6 +70,7 @@ void namespace_names_fork_child(void)
     for (int fd = 0; fd < held_size; fd++) {
         if (held[fd].object_fd)
             close(fd);
+        free(held[fd].description);
         held[fd] = (struct held_name){ 0 };
     }
     if (poller >= 0)
@@ -125,6 +128,8 @@ BOOL ns_name(const char *name, struct ns_entry *entry, struct ns_header *header)
     }
     entry->fd = -1;
     entry->name_fd = -1;
+    entry->description = NULL;
+    entry->description_size = 0;
     return TRUE;
 }
 
@@ -146,8 +151,8 @@ static BOOL peer_is_us(int socket_fd)
 
 /* --- Answering openers ---------------------------------------------------- */
 
-/* Hands an opener of our user the name and the object; called with
- * names_lock held, so name_fd cannot be closed meanwhile. */
+/* Hands an opener of our user the description, the name and the object;
+ * called with names_lock held, so name_fd cannot be closed meanwhile. */
 static void answer(int name_fd, struct held_name *name)
 {
     int object_fd = name->object_fd - 1;
@@ -162,8 +167,7 @@ static void answer(int name_fd, struct held_name *name)
             int fds[2] = { name_fd, object_fd };
             char control[CMSG_SPACE(sizeof(fds))];
             memset(control, 0, sizeof(control));
-            char byte = 'W';
-            struct iovec iov = { &byte, 1 };
+            struct iovec iov = { name->description, name->description_size };
             struct msghdr message = { .msg_iov = &iov, .msg_iovlen = 1,
                                       .msg_control = control, .msg_controllen = sizeof(control) };
             struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message);
@@ -172,8 +176,9 @@ static void answer(int name_fd, struct held_name *name)
             cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
             memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
             name->shared = TRUE;
-            /* A fresh connection's buffer is empty: this never waits.  If
-             * it fails, the opener sees the connection close and retries. */
+            /* A fresh connection's buffer is empty and far larger than a
+             * description: this never waits.  If it fails, the opener sees
+             * the connection close and retries. */
             (void)sendmsg(connection, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
         }
         close(connection);
@@ -204,8 +209,9 @@ static void *answer_openers(void *unused)
 }
 
 /* Records that this process holds the name (shared: its socket came from
- * another holder); called with names_lock held. */
-static BOOL hold(int name_fd, int object_fd, BOOL shared)
+ * another holder), taking over the malloc'ed description on success;
+ * called with names_lock held. */
+static BOOL hold(int name_fd, int object_fd, BOOL shared, void *description, size_t description_size)
 {
     if (name_fd >= held_size) {
         int size = name_fd + 64;
@@ -237,14 +243,15 @@ static BOOL hold(int name_fd, int object_fd, BOOL shared)
     struct epoll_event event = { .events = EPOLLIN, .data.fd = name_fd };
     if (epoll_ctl(poller, EPOLL_CTL_ADD, name_fd, &event) != 0)
         return failure_from_errno();
-    held[name_fd] = (struct held_name){ .object_fd = object_fd + 1, .shared = shared };
+    held[name_fd] = (struct held_name){ .object_fd = object_fd + 1, .shared = shared,
+                                        .description = description, .description_size = description_size };
     return TRUE;
 }
 
-static BOOL hold_name(int name_fd, int object_fd, BOOL shared)
+static BOOL hold_name(int name_fd, int object_fd, BOOL shared, void *description, size_t description_size)
 {
     pthread_mutex_lock(&names_lock);
-    BOOL ok = hold(name_fd, object_fd, shared);
+    BOOL ok = hold(name_fd, object_fd, shared, description, description_size);
     pthread_mutex_unlock(&names_lock);
     return ok;
 }
@@ -257,6 +264,7 @@ void ns_release(struct ns_entry *entry)
     BOOL shared = TRUE;
     if (entry->name_fd < held_size) {
         shared = held[entry->name_fd].shared;
+        free(held[entry->name_fd].description);
         held[entry->name_fd] = (struct held_name){ 0 };
     }
     /* While other references keep the socket open, closing this one would
@@ -266,6 +274,8 @@ void ns_release(struct ns_entry *entry)
     close(entry->name_fd);
     pthread_mutex_unlock(&names_lock);
     entry->name_fd = -1;
+    entry->description = NULL;
+    entry->description_size = 0;
 }
 
 /* --- Creating and opening ------------------------------------------------- */
@@ -273,16 +283,25 @@ void ns_release(struct ns_entry *entry)
 /* A new object under the name: 1, or 0 if the name is taken, or -1 with the
  * last error set. */
 static int create_new(struct ns_entry *entry, const struct sockaddr_un *address, socklen_t address_size,
-                      const void *init, size_t init_size, off_t file_size)
+                      const void *description, size_t description_size, const void *contents,
+                      size_t contents_size, off_t file_size)
 {
+    void *kept = malloc(description_size);
+    if (!kept) {
+        failure(ERROR_NOT_ENOUGH_MEMORY);
+        return -1;
+    }
+    memcpy(kept, description, description_size);
     int name_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (name_fd < 0) {
+        free(kept);
         failure_from_errno();
         return -1;
     }
     if (bind(name_fd, (const struct sockaddr *)address, address_size) != 0) {
         int err = errno;
         close(name_fd);
+        free(kept);
         if (err == EADDRINUSE)
             return 0;
         failure(error_from_errno(err));
@@ -290,63 +309,114 @@ static int create_new(struct ns_entry *entry, const struct sockaddr_un *address,
     }
     /* The name is ours; nobody can open the object before it listens. */
     int fd = memfd_create("w32mem-object", MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, file_size) != 0 || pwrite(fd, init, init_size, 0) != (ssize_t)init_size) {
+    if (fd < 0 || ftruncate(fd, file_size) != 0 ||
+        (contents && pwrite(fd, contents, contents_size, 0) != (ssize_t)contents_size)) {
         failure(errno == ENOSPC || errno == EFBIG || errno == ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
                                                                      : error_from_errno(errno));
         if (fd >= 0)
             close(fd);
         close(name_fd);
+        free(kept);
         return -1;
     }
-    if (listen(name_fd, SOMAXCONN) != 0 ? failure_from_errno() : !hold_name(name_fd, fd, FALSE)) {
+    if (listen(name_fd, SOMAXCONN) != 0 ? failure_from_errno()
+                                        : !hold_name(name_fd, fd, FALSE, kept, description_size)) {
         close(fd);
         close(name_fd);
+        free(kept);
         return -1;
     }
     entry->fd = fd;
     entry->name_fd = name_fd;
+    entry->description = kept;
+    entry->description_size = description_size;
     return 1;
 }
 
-/* The two descriptors a holder sends: FALSE if the connection closed first
- * (that holder gave the name up or died), or nothing came in time. */
-static BOOL receive_object(int connection, int *name_fd, int *object_fd, BOOL *timed_out)
+/* What a holder sends: the object's description, carrying the name's and
+ * the object's descriptors, then the end of the connection. */
+struct answer {
+    int name_fd;
+    int object_fd;
+    void *description;          /* malloc'ed */
+    size_t description_size;
+};
+
+/* Reads a holder's answer: 1, or 0 if the connection closed before the
+ * descriptors came (that holder gave the name up or died), or -1 with the
+ * last error set (ERROR_ACCESS_DENIED: the rest did not come in time, or
+ * was too long to be a description). */
+static int receive_answer(int connection, struct answer *answer)
 {
+    /* One byte of room more than a description may take, to see one that
+     * is longer. */
+    char *description = malloc(NS_DESCRIPTION_BYTES + 1);
+    if (!description) {
+        failure(ERROR_NOT_ENOUGH_MEMORY);
+        return -1;
+    }
     int fds[2];
     char control[CMSG_SPACE(sizeof(fds))];
-    char byte;
-    struct iovec iov = { &byte, 1 };
+    struct iovec iov = { description, NS_DESCRIPTION_BYTES + 1 };
     struct msghdr message = { .msg_iov = &iov, .msg_iovlen = 1,
                               .msg_control = control, .msg_controllen = sizeof(control) };
     ssize_t got;
     while ((got = recvmsg(connection, &message, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
         ;
-    *timed_out = got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-    struct cmsghdr *cmsg = got == 1 ? CMSG_FIRSTHDR(&message) : NULL;
-    if (!cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
-        return FALSE;
-    size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    memcpy(fds, CMSG_DATA(cmsg), count < 2 ? count * sizeof(int) : sizeof(fds));
+    BOOL timed_out = got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    struct cmsghdr *cmsg = got > 0 ? CMSG_FIRSTHDR(&message) : NULL;
+    size_t count = cmsg && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS
+                 ? (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
+    if (count)
+        memcpy(fds, CMSG_DATA(cmsg), count < 2 ? count * sizeof(int) : sizeof(fds));
     if (count != 2 || (message.msg_flags & MSG_CTRUNC)) {
         for (size_t i = 0; i < count && i < 2; i++)
             close(fds[i]);
-        return FALSE;
-    }
-    *name_fd = fds[0];
-    *object_fd = fds[1];
-    return TRUE;
-}
-
-/* Checks that the object is the one named; -1 with the last error set. */
-static int check_object(int fd, uint32_t type, const struct ns_header *wanted)
-{
-    struct ns_header header;
-    if (pread(fd, &header, sizeof(header), 0) != (ssize_t)sizeof(header) || header.magic != NS_MAGIC) {
+        free(description);
+        if (!timed_out)
+            return 0;
         failure(ERROR_ACCESS_DENIED);
         return -1;
     }
-    if (header.name_length != wanted->name_length || memcmp(header.name, wanted->name, header.name_length) != 0 ||
-        header.type != type) {
+    /* The stream may cut the description into pieces; the holder closes
+     * the connection after the last. */
+    size_t size = (size_t)got;
+    while (size <= NS_DESCRIPTION_BYTES) {
+        ssize_t more = recv(connection, description + size, NS_DESCRIPTION_BYTES + 1 - size, 0);
+        if (more == 0)
+            break;
+        if (more < 0 && errno == EINTR)
+            continue;
+        if (more < 0) {
+            size = NS_DESCRIPTION_BYTES + 1;
+            break;
+        }
+        size += (size_t)more;
+    }
+    if (size > NS_DESCRIPTION_BYTES) {
+        close(fds[0]);
+        close(fds[1]);
+        free(description);
+        failure(ERROR_ACCESS_DENIED);
+        return -1;
+    }
+    char *trimmed = realloc(description, size);
+    *answer = (struct answer){ .name_fd = fds[0], .object_fd = fds[1],
+                               .description = trimmed ? trimmed : description, .description_size = size };
+    return 1;
+}
+
+/* Checks that the description is the named object's; -1 with the last
+ * error set. */
+static int check_object(const void *description, size_t size, uint32_t type, const struct ns_header *wanted)
+{
+    const struct ns_header *header = description;
+    if (size < sizeof(*header) || header->magic != NS_MAGIC) {
+        failure(ERROR_ACCESS_DENIED);
+        return -1;
+    }
+    if (header->name_length != wanted->name_length ||
+        memcmp(header->name, wanted->name, header->name_length) != 0 || header->type != type) {
         failure(ERROR_INVALID_HANDLE);              /* another object's name, as Windows reports it */
         return -1;
     }
@@ -388,26 +458,26 @@ static int open_existing(struct ns_entry *entry, const struct sockaddr_un *addre
         }
         struct timeval patience = { ANSWER_PATIENCE_S, 0 };
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
-        int name_fd, object_fd;
-        BOOL timed_out = FALSE;
-        BOOL received = receive_object(connection, &name_fd, &object_fd, &timed_out);
+        struct answer answer;
+        int received = receive_answer(connection, &answer);
         close(connection);
-        if (timed_out) {
-            failure(ERROR_ACCESS_DENIED);
+        if (received < 0)
             return -1;
-        }
         if (!received)
             continue;                               /* that holder let go: look again */
-        int checked = check_object(object_fd, type, wanted);
-        if (checked < 0 || !hold_name(name_fd, object_fd, TRUE)) {
+        if (check_object(answer.description, answer.description_size, type, wanted) < 0 ||
+            !hold_name(answer.name_fd, answer.object_fd, TRUE, answer.description, answer.description_size)) {
             DWORD error = GetLastError();
-            close(object_fd);
-            close(name_fd);
+            close(answer.object_fd);
+            close(answer.name_fd);
+            free(answer.description);
             failure(error);
             return -1;
         }
-        entry->fd = object_fd;
-        entry->name_fd = name_fd;
+        entry->fd = answer.object_fd;
+        entry->name_fd = answer.name_fd;
+        entry->description = answer.description;
+        entry->description_size = answer.description_size;
         return 1;
     }
 }
@@ -429,15 +499,19 @@ static BOOL name_is_free(const struct sockaddr_un *address, socklen_t address_si
 }
 
 BOOL ns_acquire(struct ns_entry *entry, const struct ns_header *name, uint32_t type,
-                const void *init, size_t init_size, off_t file_size, BOOL *existed)
+                const void *description, size_t description_size, const void *contents, size_t contents_size,
+                off_t file_size, BOOL *existed)
 {
+    if (description && description_size > NS_DESCRIPTION_BYTES)
+        return failure(ERROR_INVALID_PARAMETER);
     struct sockaddr_un address;
     socklen_t address_size = address_of(entry, &address);
     /* A create tries to make the object first: that is the common case,
      * and binding fails cleanly when the name exists. */
     for (int waited = 0;;) {
-        if (init) {
-            int made = create_new(entry, &address, address_size, init, init_size, file_size);
+        if (description) {
+            int made = create_new(entry, &address, address_size, description, description_size, contents,
+                                  contents_size, file_size);
             if (made) {
                 *existed = FALSE;
                 return made > 0;
@@ -449,8 +523,8 @@ BOOL ns_acquire(struct ns_entry *entry, const struct ns_header *name, uint32_t t
             *existed = TRUE;
             return found > 0;
         }
-        if (!refused || (!init && name_is_free(&address, address_size))) {
-            if (!init)
+        if (!refused || (!description && name_is_free(&address, address_size))) {
+            if (!description)
                 return failure(ERROR_FILE_NOT_FOUND);
             continue;
         }

@@ -478,7 +478,7 @@ START_TEST(another_type_owns_the_name)
     ck_assert(ns_name(mapping_name, &entry, &header));
     header.type = NS_TYPE_SECTION + 100;
     BOOL existed;
-    ck_assert(ns_acquire(&entry, &header, header.type, &header, sizeof(header), 4096, &existed));
+    ck_assert(ns_acquire(&entry, &header, header.type, &header, sizeof(header), NULL, 0, 4096, &existed));
     ck_assert(!existed);
     ck_assert_ptr_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, P, mapping_name));
     ck_assert_last_error(ERROR_INVALID_HANDLE);
