@@ -292,6 +292,7 @@ static int create_new(struct ns_entry *entry, const struct sockaddr_un *address,
         return -1;
     }
     memcpy(kept, description, description_size);
+    ((struct ns_header *)kept)->description_size = (uint32_t)description_size;
     int name_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (name_fd < 0) {
         free(kept);
@@ -334,7 +335,7 @@ static int create_new(struct ns_entry *entry, const struct sockaddr_un *address,
 }
 
 /* What a holder sends: the object's description, carrying the name's and
- * the object's descriptors, then the end of the connection. */
+ * the object's descriptors. */
 struct answer {
     int name_fd;
     int object_fd;
@@ -344,12 +345,12 @@ struct answer {
 
 /* Reads a holder's answer: 1, or 0 if the connection closed before the
  * descriptors came (that holder gave the name up or died), or -1 with the
- * last error set (ERROR_ACCESS_DENIED: the rest did not come in time, or
- * was too long to be a description). */
+ * last error set (ERROR_ACCESS_DENIED: the answer did not come in time, or
+ * is not a whole description as its header tells its size). */
 static int receive_answer(int connection, struct answer *answer)
 {
-    /* One byte of room more than a description may take, to see one that
-     * is longer. */
+    /* One byte of room more than a description may take, to see an answer
+     * longer than any. */
     char *description = malloc(NS_DESCRIPTION_BYTES + 1);
     if (!description) {
         failure(ERROR_NOT_ENOUGH_MEMORY);
@@ -378,22 +379,22 @@ static int receive_answer(int connection, struct answer *answer)
         failure(ERROR_ACCESS_DENIED);
         return -1;
     }
-    /* The stream may cut the description into pieces; the holder closes
-     * the connection after the last. */
-    size_t size = (size_t)got;
-    while (size <= NS_DESCRIPTION_BYTES) {
-        ssize_t more = recv(connection, description + size, NS_DESCRIPTION_BYTES + 1 - size, 0);
-        if (more == 0)
+    /* The stream may cut the description into pieces; its header says how
+     * many bytes make it whole. */
+    size_t size = (size_t)got, wanted = sizeof(struct ns_header);
+    for (;;) {
+        if (size >= sizeof(struct ns_header))
+            wanted = ((const struct ns_header *)description)->description_size;
+        if (size >= wanted || wanted > NS_DESCRIPTION_BYTES)
             break;
+        ssize_t more = recv(connection, description + size, wanted - size, 0);
         if (more < 0 && errno == EINTR)
             continue;
-        if (more < 0) {
-            size = NS_DESCRIPTION_BYTES + 1;
+        if (more <= 0)
             break;
-        }
         size += (size_t)more;
     }
-    if (size > NS_DESCRIPTION_BYTES) {
+    if (size != wanted || wanted < sizeof(struct ns_header) || wanted > NS_DESCRIPTION_BYTES) {
         close(fds[0]);
         close(fds[1]);
         free(description);
@@ -406,12 +407,11 @@ static int receive_answer(int connection, struct answer *answer)
     return 1;
 }
 
-/* Checks that the description is the named object's; -1 with the last
+/* Checks that a whole description is the named object's; -1 with the last
  * error set. */
-static int check_object(const void *description, size_t size, uint32_t type, const struct ns_header *wanted)
+static int check_object(const struct ns_header *header, uint32_t type, const struct ns_header *wanted)
 {
-    const struct ns_header *header = description;
-    if (size < sizeof(*header) || header->magic != NS_MAGIC) {
+    if (header->magic != NS_MAGIC) {
         failure(ERROR_ACCESS_DENIED);
         return -1;
     }
@@ -465,7 +465,7 @@ static int open_existing(struct ns_entry *entry, const struct sockaddr_un *addre
             return -1;
         if (!received)
             continue;                               /* that holder let go: look again */
-        if (check_object(answer.description, answer.description_size, type, wanted) < 0 ||
+        if (check_object(answer.description, type, wanted) < 0 ||
             !hold_name(answer.name_fd, answer.object_fd, TRUE, answer.description, answer.description_size)) {
             DWORD error = GetLastError();
             close(answer.object_fd);
@@ -502,7 +502,7 @@ BOOL ns_acquire(struct ns_entry *entry, const struct ns_header *name, uint32_t t
                 const void *description, size_t description_size, const void *contents, size_t contents_size,
                 off_t file_size, BOOL *existed)
 {
-    if (description && description_size > NS_DESCRIPTION_BYTES)
+    if (description && (description_size < sizeof(struct ns_header) || description_size > NS_DESCRIPTION_BYTES))
         return failure(ERROR_INVALID_PARAMETER);
     struct sockaddr_un address;
     socklen_t address_size = address_of(entry, &address);

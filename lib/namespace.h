@@ -28,7 +28,8 @@
  * user squats is an error (ERROR_ACCESS_DENIED), never that user's object;
  * so is a name bound by a socket that does not listen for half a second,
  * or one of this user's sockets that accepts but sends no object within
- * ten seconds.
+ * ten seconds, or sends one with less or more than a whole description
+ * (whose header gives its size).
  *
  * The data stays alive while any process still maps the memfd (a view
  * outlives every handle, as on Windows), but the name goes with the last
@@ -61,6 +62,9 @@ struct ns_header {
     uint64_t magic;
     uint32_t type;
     uint32_t name_length;
+    /* The whole description's bytes, set by namespace.c: an answer cut
+     * short, or longer than it says, is not one of ours. */
+    uint32_t description_size;
     char name[NS_NAME_BYTES];   /* the full name after its namespace prefix */
 };
 

@@ -1,11 +1,19 @@
 /* CreateFileMapping, OpenFileMapping, MapViewOfFile(Ex), UnmapViewOfFile,
  * FlushViewOfFile, and what VirtualAlloc/VirtualProtect/VirtualQuery do in
  * views, in one process (fact numbers refer to windows-behaviour.md). */
+#include "config.h"
+
+#include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <windows.h>
 
@@ -492,6 +500,92 @@ START_TEST(another_type_owns_the_name)
 }
 END_TEST
 
+/* A socket of ours at the name that answers with both descriptors but not
+ * with a whole description: the opener refuses it (as anything at a name
+ * that is not one of our objects) and keeps nothing that came with it. */
+struct forger {
+    int listener, memfd;
+    struct ns_header header;
+    size_t sent;                /* the bytes of the answer; the header says how many it should be */
+};
+
+static void *forge_answer(void *argument)
+{
+    struct forger *forger = argument;
+    int connection = accept4(forger->listener, NULL, NULL, SOCK_CLOEXEC);
+    char *answer = calloc(1, forger->sent);
+    if (connection < 0 || !answer)
+        return (void *)"accept";
+    memcpy(answer, &forger->header, sizeof(forger->header) < forger->sent ? sizeof(forger->header) : forger->sent);
+    int fds[2] = { forger->listener, forger->memfd };
+    char control[CMSG_SPACE(sizeof(fds))];
+    memset(control, 0, sizeof(control));
+    struct iovec iov = { answer, forger->sent };
+    struct msghdr message = { .msg_iov = &iov, .msg_iovlen = 1,
+                              .msg_control = control, .msg_controllen = sizeof(control) };
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
+    memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
+    ssize_t sent = sendmsg(connection, &message, MSG_NOSIGNAL);
+    close(connection);
+    free(answer);
+    return sent == (ssize_t)forger->sent ? NULL : (void *)"sendmsg";
+}
+
+static int descriptor_count(void)
+{
+    DIR *directory = opendir("/proc/self/fd");
+    ck_assert_ptr_nonnull(directory);
+    int count = 0;
+    while (readdir(directory))
+        count++;
+    closedir(directory);
+    return count;
+}
+
+START_TEST(malformed_answers_are_refused)
+{
+    /* Declared and sent sizes: cut short, too long to be a description,
+     * longer than declared, declaring less than a header. */
+    static const size_t sizes[][2] = {
+        { 1300, 1200 }, { NS_DESCRIPTION_BYTES + 64, NS_DESCRIPTION_BYTES + 64 }, { 1300, 1400 },
+        { 16, 1300 },
+    };
+    struct forger forger;
+    struct ns_entry entry;
+    ck_assert(ns_name(mapping_name, &entry, &forger.header));
+    forger.header.type = NS_TYPE_SECTION;
+    forger.header.description_size = (uint32_t)sizes[_i][0];
+    forger.sent = sizes[_i][1];
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
+    memcpy(address.sun_path + 1, entry.key, strlen(entry.key));
+    socklen_t address_size = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(entry.key));
+    forger.listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(forger.listener, 0);
+    ck_assert_int_eq(bind(forger.listener, (struct sockaddr *)&address, address_size), 0);
+    ck_assert_int_eq(listen(forger.listener, 4), 0);
+    forger.memfd = memfd_create("forged", MFD_CLOEXEC);
+    ck_assert_int_ge(forger.memfd, 0);
+    ck_assert_int_eq(ftruncate(forger.memfd, 2 * P), 0);
+    int descriptors = descriptor_count();
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, forge_answer, &forger), 0);
+    ck_assert_ptr_null(OpenFileMappingA(FILE_MAP_READ, FALSE, mapping_name));
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    void *failed;
+    ck_assert_int_eq(pthread_join(thread, &failed), 0);
+    ck_assert_ptr_null(failed);
+    ck_assert_int_eq(descriptor_count(), descriptors);
+    close(forger.memfd);
+    close(forger.listener);
+    HANDLE h = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, P, mapping_name);
+    ck_assert_last_error(ERROR_SUCCESS);
+    ck_assert(CloseHandle(h));
+}
+END_TEST
+
 START_TEST(named_file_mapping)
 {
     HANDLE file = file_of_size(GENERIC_READ | GENERIC_WRITE, 0);
@@ -618,6 +712,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, protect_and_copy_on_write);
     tcase_add_test(tc, names_and_lifetime);
     tcase_add_test(tc, another_type_owns_the_name);
+    tcase_add_loop_test(tc, malformed_answers_are_refused, 0, 4);
     tcase_add_test(tc, named_file_mapping);
     suite_add_tcase(suite, tc);
     return suite;
