@@ -2,11 +2,11 @@
  * FlushViewOfFile.
  *
  * A section is one file: for the page file, a memfd (the namespace's object
- * when named) holding room for a small header, the commit state of a
- * SEC_RESERVE section (its generation and bitmap), and the pages; for a
- * SEC_IMAGE section, a memfd holding the image's layout (image.h) and the
- * laid-out image, which views map copy-on-write; for a file, the mapped
- * file itself, plus (when named) a namespace object whose memfd is empty.
+ * when named) holding the pages, after the commit state (its generation and
+ * bitmap) of a SEC_RESERVE section; for a SEC_IMAGE section, a memfd
+ * holding the image's layout (image.h) and the laid-out image, which views
+ * map copy-on-write; for a file, the mapped file itself, plus (when named)
+ * a namespace object whose memfd is empty.
  * A named section's description (the namespace header, then struct
  * section_info) is what another process needs to open it by name, and
  * comes with the namespace's answer; the bitmap is how a commit in one view
@@ -62,7 +62,7 @@ struct section_info {
     uint32_t attributes;        /* SEC_COMMIT or SEC_RESERVE; SEC_FILE for files; SEC_NOCACHE */
     uint32_t unused;
     uint64_t size;              /* bytes: exact for files, whole pages for the page file */
-    uint64_t data_offset;       /* where the pages start in a page-file section's file */
+    uint64_t data_offset;       /* where the pages start in a SEC_RESERVE or image section's file */
     uint64_t bitmap_offset;     /* SEC_RESERVE: one bit per page, set when committed */
     uint64_t generation;        /* atomic: counts commits, so views know when to look */
     uint64_t file_device, file_inode;
@@ -211,14 +211,16 @@ static BOOL map_shared_header(struct section *section)
     return TRUE;
 }
 
-/* The header and file size of a new page-file section. */
-static size_t pagefile_layout(struct section_info *info)
+/* Where a new page-file section's pages start in its file: a SEC_COMMIT
+ * section's file is its pages alone, since its description travels with
+ * the name; a SEC_RESERVE section's pages follow its commit state. */
+static void pagefile_layout(struct section_info *info)
 {
+    if (!(info->attributes & SEC_RESERVE))
+        return;
     uint64_t pages = info->size / page_size();
     info->bitmap_offset = (INFO_OFFSET + sizeof(*info) + 63) & ~(uint64_t)63;
-    uint64_t bitmap_bytes = (info->attributes & SEC_RESERVE) ? (pages + 63) / 64 * 8 : 0;
-    info->data_offset = page_up(info->bitmap_offset + bitmap_bytes);
-    return INFO_OFFSET + sizeof(*info);
+    info->data_offset = page_up(info->bitmap_offset + (pages + 63) / 64 * 8);
 }
 
 /* A section for an existing named object, from what its file says. */
