@@ -308,9 +308,10 @@ static int create_new(struct ns_entry *entry, const struct sockaddr_un *address,
         failure(error_from_errno(err));
         return -1;
     }
-    /* The name is ours; nobody can open the object before it listens. */
+    /* The name is ours; nobody can open the object before it listens.  A
+     * new memfd is empty, as an object with no contents stays. */
     int fd = memfd_create("w32mem-object", MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, file_size) != 0 ||
+    if (fd < 0 || (file_size && ftruncate(fd, file_size) != 0) ||
         (contents && pwrite(fd, contents, contents_size, 0) != (ssize_t)contents_size)) {
         failure(errno == ENOSPC || errno == EFBIG || errno == ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
                                                                      : error_from_errno(errno));
