@@ -83,6 +83,18 @@ static void *aligned_base(const void *pointer)
     return address >= header->base + sizeof(*header) && address <= header->base + size ? base : NULL;
 }
 
+/* free of a pointer that is no heap block: an aligned block's, or foreign
+ * (left alone).  Out of line, so that the common case keeps a small frame. */
+static __attribute__((noinline)) void free_other(void *pointer, DWORD saved_error)
+{
+    int saved_errno = errno;
+    void *base = aligned_base(pointer);
+    if (base)
+        HeapFree(heap(), 0, base);
+    errno = saved_errno;
+    SetLastError(saved_error);
+}
+
 /* Frees what malloc and friends returned; anything else is left alone.  A
  * HeapFree never changes errno, and one that succeeds leaves the last error
  * too (heap.c): the common case only reads the last error, in case the
@@ -94,12 +106,7 @@ EXPORT void free(void *pointer)
     DWORD saved_error = GetLastError();
     if (__builtin_expect(HeapFree(heap(), 0, pointer), 1))
         return;
-    int saved_errno = errno;
-    void *base = aligned_base(pointer);
-    if (base)
-        HeapFree(heap(), 0, base);
-    errno = saved_errno;
-    SetLastError(saved_error);
+    free_other(pointer, saved_error);
 }
 
 EXPORT void cfree(void *pointer)
