@@ -700,6 +700,33 @@ static void *realloc_located(struct heap *heap, DWORD flags, const struct locate
     return NULL;
 }
 
+/* HeapReAlloc's common case, as realloc_located does it, in flight as
+ * HeapFree finds a slot: a busy slot that stays in its bin, or moves to a
+ * slot the thread's cache has ready.  NULL when anything more is needed:
+ * the caller then takes the heap. */
+static void *realloc_in_flight(struct heap *heap, struct lfh_cache *cache, void *data, SIZE_T size)
+{
+    if (!lfh_enter(heap, cache))
+        return NULL;
+    void *resized = NULL;
+    unsigned index = 0;
+    struct lfh_group *group = lfh_find_slot(heap, data, &index);
+    if (group && !((lfh_free_slots(group) >> index) & 1)) {
+        int bin = lfh_bin(size);
+        if (bin == group->bin) {
+            lfh_set_slot_tail(group, index, size);
+            resized = data;
+        } else if ((resized = lfh_take_slot(cache, bin, size))) {
+            size_t old_size = group->stride - HEAP_BLOCK_HEADER -
+                              __atomic_load_n(&block_of(data)->tail, __ATOMIC_RELAXED);
+            memcpy(resized, data, old_size < size ? old_size : size);
+            lfh_free_slot(cache, group, index);
+        }
+    }
+    lfh_leave(cache);
+    return resized;
+}
+
 LPVOID WINAPI HeapReAlloc(HANDLE handle, DWORD flags, LPVOID data, SIZE_T size)
 {
     struct heap *heap = heap_from_handle(handle);
@@ -712,6 +739,13 @@ LPVOID WINAPI HeapReAlloc(HANDLE handle, DWORD flags, LPVOID data, SIZE_T size)
         return NULL;
     }
     flags |= heap->flags & HEAP_CALL_FLAGS;
+    struct lfh_cache *cache = heap->process ? lfh_process_cache : lfh_my_cache(heap);
+    if (cache && size <= LFH_MAX_SIZE &&
+        !(flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY | HEAP_REALLOC_IN_PLACE_ONLY))) {
+        void *resized = realloc_in_flight(heap, cache, data, size);
+        if (resized)
+            return resized;
+    }
     bool invalid = false;
     heap_enter(heap, flags);
     /* Found with the heap held, as in free_slow. */

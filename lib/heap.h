@@ -422,7 +422,8 @@ static inline struct lfh_group *lfh_slot_group(const struct segment *segment, ui
 }
 
 /* The slot of the heap that data is, or NULL. */
-static inline struct lfh_group *lfh_find_slot(const struct heap *heap, const void *data, unsigned *index)
+static inline __attribute__((always_inline)) struct lfh_group *lfh_find_slot(const struct heap *heap, const void *data,
+                                                                         unsigned *index)
 {
     uintptr_t value = heap_map_get((uintptr_t)data);
     if (!value || (value & 1))

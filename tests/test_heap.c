@@ -541,6 +541,39 @@ static size_t resident_bytes(void)
 
 /* Found by fuzzing: growing a block with HEAP_ZERO_MEMORY wrote zeros over
  * every new page of its fresh large block, making gigabytes resident. */
+/* Front-end slots resized within their size class and across classes keep
+ * their contents and report the new size; a block that moved is gone from
+ * its old place. */
+START_TEST(realloc_slots_between_size_classes)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    static const SIZE_T sizes[] = { 100, 200, 150, 10, 16000, 40 };
+    for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+        for (int j = 0; j < 40; j++)                                    /* fact 107 */
+            ck_assert(HeapFree(heap, 0, HeapAlloc(heap, 0, sizes[i])));
+    unsigned char *block = HeapAlloc(heap, 0, sizes[0]);
+    memset(block, 0x5c, sizes[0]);
+    SIZE_T kept = sizes[0];
+    for (unsigned i = 1; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        unsigned char *resized = HeapReAlloc(heap, 0, block, sizes[i]);
+        ck_assert_ptr_nonnull(resized);
+        ck_assert_uint_eq(HeapSize(heap, 0, resized), sizes[i]);
+        if (sizes[i] < kept)
+            kept = sizes[i];
+        ck_assert(all_bytes(resized, 0x5c, kept));
+        if (resized != block)
+            ck_assert(!HeapValidate(heap, 0, block));
+        ck_assert(HeapValidate(heap, 0, NULL));
+        ck_assert_int_eq(busy_entries(walk(heap)), 1);
+        memset(resized, 0x5c, sizes[i]);
+        kept = sizes[i];
+        block = resized;
+    }
+    ck_assert(HeapFree(heap, 0, block));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 START_TEST(realloc_zero_growth_stays_lazy)
 {
     HANDLE heap = HeapCreate(0, 0, 0);
@@ -1176,6 +1209,7 @@ static Suite *make_suite(void)
     TCase *realloc_case = tcase_create("realloc");
     tcase_add_test(realloc_case, realloc_null_and_huge);
     tcase_add_test(realloc_case, realloc_zeroes_growth);
+    tcase_add_test(realloc_case, realloc_slots_between_size_classes);
     tcase_add_test(realloc_case, realloc_zero_growth_stays_lazy);
     tcase_add_test(realloc_case, realloc_in_place);
     tcase_add_test(realloc_case, fixed_heap_largest_block);

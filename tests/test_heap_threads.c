@@ -302,6 +302,58 @@ START_TEST(heap_lock_excludes_other_threads)
 }
 END_TEST
 
+/* A thread whose cache has slots of both sizes resizes one of its blocks
+ * from one to the other while this thread holds the heap lock: it must
+ * wait, as its HeapAlloc and HeapFree do. */
+struct blocked_realloc {
+    HANDLE heap;
+    void *block;
+    int ready, go, done;        /* atomic */
+};
+
+static void *realloc_when_told(void *argument)
+{
+    struct blocked_realloc *call = argument;
+    call->block = HeapAlloc(call->heap, 0, 32);
+    HeapFree(call->heap, 0, HeapAlloc(call->heap, 0, 100));
+    memset(call->block, 0x3d, 32);
+    __atomic_store_n(&call->ready, 1, __ATOMIC_RELEASE);
+    while (!__atomic_load_n(&call->go, __ATOMIC_ACQUIRE))
+        sched_yield();
+    call->block = HeapReAlloc(call->heap, 0, call->block, 100);
+    __atomic_store_n(&call->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+START_TEST(heap_lock_excludes_a_threads_realloc)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    for (int i = 0; i < 40; i++) {
+        ck_assert(HeapFree(heap, 0, HeapAlloc(heap, 0, 32)));
+        ck_assert(HeapFree(heap, 0, HeapAlloc(heap, 0, 100)));
+    }
+    struct blocked_realloc call = { .heap = heap };
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, realloc_when_told, &call), 0);
+    while (!__atomic_load_n(&call.ready, __ATOMIC_ACQUIRE))
+        sched_yield();
+    ck_assert(HeapLock(heap));
+    __atomic_store_n(&call.go, 1, __ATOMIC_RELEASE);
+    usleep(200000);
+    bool through = __atomic_load_n(&call.done, __ATOMIC_ACQUIRE);
+    ck_assert(HeapUnlock(heap));
+    pthread_join(thread, NULL);
+    ck_assert(!through);
+    ck_assert_ptr_nonnull(call.block);
+    ck_assert_uint_eq(HeapSize(heap, 0, call.block), 100);
+    const unsigned char *bytes = call.block;
+    for (int i = 0; i < 32; i++)
+        ck_assert_uint_eq(bytes[i], 0x3d);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 struct walker {
     HANDLE heap;
     int busy;
@@ -700,6 +752,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, alloc_here_free_there);
     tcase_add_test(cases, concurrent_churn);
     tcase_add_test(cases, heap_lock_excludes_other_threads);
+    tcase_add_test(cases, heap_lock_excludes_a_threads_realloc);
     tcase_add_test(cases, another_thread_takes_over_a_busy_heaps_lock);
     tcase_add_test(cases, a_heap_destroyed_by_another_thread_is_gone_here_too);
     tcase_add_test(cases, walk_under_lock_while_others_allocate);
