@@ -176,6 +176,15 @@ void heaps_fork_child(void)
     for (struct heap *heap = heaps_first; heap; heap = heap->list_next) {
         lfh_unlock_all(heap);
         lfh_fork_child(heap);
+        /* This thread holds every serialized heap.  One it holds through the
+         * bias it now holds through the futex word: a parent's thread that
+         * took the word and waits for the bias to be left is not here, and
+         * the bias may be dropped below. */
+        if (heap->lock_biased) {
+            heap->lock_word = 1;
+            heap->lock_biased = false;
+            heap->bias_held = 0;
+        }
         if (!(heap->flags & HEAP_NO_SERIALIZE))
             heap_unlock(heap);
         /* Without membarrier no bias could be revoked: the one thread may

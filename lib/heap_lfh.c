@@ -130,11 +130,16 @@ bool lfh_barrier_ready(void)
     return membarrier_registered;
 }
 
-/* Every thread's stores before this are visible to the caller after it. */
+/* Every thread's stores before this are visible to the caller after it.
+ * Should the expedited barrier fail (it allocates in the kernel), the
+ * global one, which waits for every CPU to pass a barrier and allocates
+ * nothing, gives the same order: a fence of the caller's alone would not. */
 void lfh_barrier_all_threads(void)
 {
-    if (!membarrier_registered || syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+    if (!membarrier_registered)
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    else if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+        syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
 }
 
 /* A cache of the heap for this thread: one a dead thread left, or a new one. */

@@ -713,6 +713,52 @@ START_TEST(fork_waits_for_a_heap_another_thread_holds)
 }
 END_TEST
 
+/* The thread that created a heap holds it by HeapLock, another thread is
+ * waiting for it, and the creator forks: the child, which has only the
+ * creator, must be able to unlock the heap and use it again. */
+static void *alloc_and_free_once(void *heap)
+{
+    HeapFree(heap, 0, HeapAlloc(heap, 0, 20000));
+    return NULL;
+}
+
+START_TEST(a_child_uses_the_heap_its_forking_creator_held_while_another_waited)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    ck_assert(HeapFree(heap, 0, HeapAlloc(heap, 0, 20000)));
+    ck_assert(HeapLock(heap));
+    pthread_t waiter;
+    ck_assert_int_eq(pthread_create(&waiter, NULL, alloc_and_free_once, heap), 0);
+    usleep(200000);                     /* the waiter is blocked on the heap by now */
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0) {
+        if (!HeapUnlock(heap))
+            _exit(1);
+        void *block = HeapAlloc(heap, 0, 20000);
+        _exit(block && HeapFree(heap, 0, block) ? 0 : 2);
+    }
+    ck_assert(HeapUnlock(heap));
+    pthread_join(waiter, NULL);
+    int status;
+    pid_t waited = 0;
+    for (int tenths = 0; tenths < 100 && waited == 0; tenths++) {
+        waited = waitpid(child, &status, WNOHANG);
+        if (waited == 0)
+            usleep(100000);
+    }
+    if (waited == 0) {
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+        ck_abort_msg("the child's HeapAlloc still waits after 10 s: the heap stayed locked");
+    }
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 START_TEST(a_heap_locked_at_fork_stays_locked_in_the_child)
 {
     /* The forking thread's HeapLock holds in the child too, until the child
@@ -763,6 +809,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, more_heaps_than_a_thread_keeps_caches_for);
     tcase_add_test(cases, fork_waits_for_a_heap_another_thread_holds);
     tcase_add_test(cases, a_heap_locked_at_fork_stays_locked_in_the_child);
+    tcase_add_test(cases, a_child_uses_the_heap_its_forking_creator_held_while_another_waited);
     suite_add_tcase(suite, cases);
     return suite;
 }
