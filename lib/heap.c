@@ -674,7 +674,7 @@ static void *realloc_located(struct heap *heap, DWORD flags, const struct locate
         old_size = lfh_slot_size(group, where->index);
         if (block_size_for(size) <= group->stride &&
             ((flags & HEAP_REALLOC_IN_PLACE_ONLY) || lfh_bin(size) == group->bin)) {
-            lfh_set_slot_size(group, where->index, size);
+            lfh_set_slot_tail(group, where->index, size);
             if ((flags & HEAP_ZERO_MEMORY) && size > old_size)
                 memset((char *)data + old_size, 0, size - old_size);
             return data;
@@ -720,14 +720,13 @@ static void *realloc_in_flight(struct heap *heap, struct lfh_cache *cache, void 
     void *resized = NULL;
     unsigned index = 0;
     struct lfh_group *group = lfh_find_slot(heap, data, &index);
-    if (group && !((lfh_free_slots(group) >> index) & 1)) {
+    if (group && lfh_slot_busy(group, index)) {
         int bin = lfh_bin(size);
         if (bin == group->bin) {
             lfh_set_slot_tail(group, index, size);
             resized = data;
         } else if ((resized = lfh_take_slot(cache, bin, size))) {
-            size_t old_size = group->stride - HEAP_BLOCK_HEADER -
-                              __atomic_load_n(&block_of(data)->tail, __ATOMIC_RELAXED);
+            size_t old_size = lfh_slot_size(group, index);
             memcpy(resized, data, old_size < size ? old_size : size);
             lfh_free_slot(cache, group, index);
         }

@@ -344,9 +344,6 @@ struct lfh_cache *lfh_attach(struct heap *heap);
 bool lfh_free_held(struct heap *heap, struct lfh_group *group, unsigned index);
 /* Pushes a group that got its first remote free onto its owner's pending stack. */
 void lfh_push_pending(struct lfh_cache *owner, struct lfh_group *group);
-bool lfh_slot_busy(const struct lfh_group *group, unsigned index);
-size_t lfh_slot_size(struct lfh_group *group, unsigned index);
-void lfh_set_slot_size(struct lfh_group *group, unsigned index, size_t size);
 /* With the heap held: waits until no thread is inside the front end and
  * keeps every thread out until lfh_unlock_all. */
 void lfh_lock_all(struct heap *heap);
@@ -478,6 +475,17 @@ static inline void lfh_set_slot_tail(struct lfh_group *group, unsigned index, si
 {
     struct block *header = block_of(slot_data(group, index));
     __atomic_store_n(&header->tail, (uint16_t)(group->stride - HEAP_BLOCK_HEADER - size), __ATOMIC_RELAXED);
+}
+
+static inline size_t lfh_slot_size(struct lfh_group *group, unsigned index)
+{
+    struct block *header = block_of(slot_data(group, index));
+    return group->stride - HEAP_BLOCK_HEADER - __atomic_load_n(&header->tail, __ATOMIC_RELAXED);
+}
+
+static inline bool lfh_slot_busy(const struct lfh_group *group, unsigned index)
+{
+    return !((lfh_free_slots(group) >> index) & 1);
 }
 
 static inline void lfh_make_available(struct lfh_cache *cache, struct lfh_group *group)

@@ -247,22 +247,6 @@ void lfh_destroy(struct heap *heap)
     pthread_mutex_unlock(&lfh_pool_lock);
 }
 
-void lfh_set_slot_size(struct lfh_group *group, unsigned index, size_t size)
-{
-    lfh_set_slot_tail(group, index, size);
-}
-
-size_t lfh_slot_size(struct lfh_group *group, unsigned index)
-{
-    struct block *header = block_of(slot_data(group, index));
-    return group->stride - HEAP_BLOCK_HEADER - __atomic_load_n(&header->tail, __ATOMIC_RELAXED);
-}
-
-bool lfh_slot_busy(const struct lfh_group *group, unsigned index)
-{
-    return !((lfh_free_slots(group) >> index) & 1);
-}
-
 
 /* The caller holds the heap. */
 static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, int bin)
