@@ -669,6 +669,27 @@ static void *hold_heap_lock_briefly(void *argument)
     return NULL;
 }
 
+/* Waits up to 10 s for a child that uses a heap locked at fork, and wants it
+ * to have exited with 0; one still waiting is killed and fails the test. */
+static void expect_child_done_in_time(pid_t child)
+{
+    int status;
+    pid_t waited = 0;
+    for (int tenths = 0; tenths < 100 && waited == 0; tenths++) {
+        waited = waitpid(child, &status, WNOHANG);
+        if (waited == 0)
+            usleep(100000);
+    }
+    if (waited == 0) {
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+        ck_abort_msg("the child's HeapAlloc still waits after 10 s: the heap stayed locked");
+    }
+    ck_assert_int_eq(waited, child);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+
 START_TEST(fork_waits_for_a_heap_another_thread_holds)
 {
     /* The child has only the forking thread: had fork() not waited for the
@@ -692,21 +713,7 @@ START_TEST(fork_waits_for_a_heap_another_thread_holds)
         void *block = HeapAlloc(held.heap, 0, 5000);
         _exit(block && HeapFree(held.heap, 0, block) ? 0 : 1);
     }
-    int status;
-    pid_t waited = 0;
-    for (int tenths = 0; tenths < 100 && waited == 0; tenths++) {
-        waited = waitpid(child, &status, WNOHANG);
-        if (waited == 0)
-            usleep(100000);
-    }
-    if (waited == 0) {
-        kill(child, SIGKILL);
-        waitpid(child, &status, 0);
-        ck_abort_msg("the child's HeapAlloc still waits after 10 s: the heap stayed locked");
-    }
-    ck_assert_int_eq(waited, child);
-    ck_assert(WIFEXITED(status));
-    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    expect_child_done_in_time(child);
     while (__atomic_load_n(&held.stage, __ATOMIC_ACQUIRE) != 2)
         sched_yield();
     ck_assert(HeapDestroy(held.heap));
@@ -740,20 +747,7 @@ START_TEST(a_child_uses_the_heap_its_forking_creator_held_while_another_waited)
     }
     ck_assert(HeapUnlock(heap));
     pthread_join(waiter, NULL);
-    int status;
-    pid_t waited = 0;
-    for (int tenths = 0; tenths < 100 && waited == 0; tenths++) {
-        waited = waitpid(child, &status, WNOHANG);
-        if (waited == 0)
-            usleep(100000);
-    }
-    if (waited == 0) {
-        kill(child, SIGKILL);
-        waitpid(child, &status, 0);
-        ck_abort_msg("the child's HeapAlloc still waits after 10 s: the heap stayed locked");
-    }
-    ck_assert(WIFEXITED(status));
-    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    expect_child_done_in_time(child);
     ck_assert(HeapValidate(heap, 0, NULL));
     ck_assert(HeapDestroy(heap));
 }
