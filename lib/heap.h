@@ -321,8 +321,18 @@ size_t backend_compact(struct heap *heap);
 void backend_purge(struct heap *heap, bool everything);
 /* The live ordinary block whose data is at data, or NULL, when the busy
  * bitmap says a block starts there (heap_locate's ORDINARY_BLOCK): checks
- * the header, so it spots a smashed one. */
-struct block *backend_block(const struct segment *segment, uintptr_t data, bool *corrupt);
+ * the header, so it spots a smashed one.  Inline: every back-end free asks. */
+static inline struct block *backend_block(const struct segment *segment, uintptr_t data, bool *corrupt)
+{
+    struct block *block = block_of((void *)data);
+    if (block->type != BLOCK_BUSY || block->size < HEAP_MIN_BLOCK || block->size % HEAP_ALIGN ||
+        (uintptr_t)block + block->size > blocks_end(segment) ||
+        block->tail > block->size - HEAP_BLOCK_HEADER) {
+        *corrupt = true;
+        return NULL;
+    }
+    return block->flags & BLOCK_FLAG_GROUP ? NULL : block;
+}
 size_t backend_block_usable(const struct block *block);
 /* With tail checking, whether the bytes after the block's data are intact. */
 bool backend_tail_intact(const struct heap *heap, const struct block *block);
