@@ -54,7 +54,6 @@
 #define HEAP_MAGIC            0x48656170u   /* "Heap" */
 #define HEAP_DEAD             0x44656164u
 #define LARGE_MAGIC           0x4C617267u
-#define GROUP_MAGIC           0x47727570u
 
 /* ---- blocks -------------------------------------------------------------- */
 
@@ -161,7 +160,7 @@ struct lfh_cache;
 struct lfh_group {              /* at the start of a busy ordinary block's data */
     uint64_t local_free;
     uint64_t remote_free;       /* atomic */
-    uint32_t magic;
+    uint32_t key;               /* lfh_group_key while the group lives, then another value */
     uint16_t bin;
     uint16_t count;
     uint32_t stride;
@@ -173,6 +172,17 @@ struct lfh_group {              /* at the start of a busy ordinary block's data 
 
 _Static_assert(sizeof(struct lfh_group) <= LFH_GROUP_HEADER - HEAP_BLOCK_HEADER,
                "a group's header ends where its first slot's begins");
+
+/* Random for the process, set before any heap exists (lfh_barrier_ready). */
+extern uint32_t lfh_key_secret;
+
+/* What a group at this address holds in its key.  Block data can copy a
+ * group's header, but not make a key for its own address without the
+ * secret, as Windows' LFH encodes its headers with a random key. */
+static inline uint32_t lfh_group_key(const void *group)
+{
+    return (uint32_t)((uintptr_t)group >> 4) ^ __atomic_load_n(&lfh_key_secret, __ATOMIC_RELAXED);
+}
 
 /* One thread's front end on one heap. */
 struct lfh_cache {
@@ -402,11 +412,12 @@ static inline int lfh_bin(size_t size)
 
 /* The group and slot index of a slot pointer of the segment, or NULL.  Trusts
  * nothing the caller could have written: the header before a stray pointer
- * may be block data, so it only proposes a group and a slot.  The group is
- * one if a busy block starts there (the segment's bitmap says so) marked as
- * a group, and data is that slot if it sits exactly where the group puts
- * it; a slot's header, a group's magic and a block's type then say nothing
- * more, and are not read. */
+ * may be block data, so it only proposes a group and a slot, inside the
+ * segment and below the slot.  The group is one if it holds the key of its
+ * address, and data is that slot if it sits exactly where the group puts
+ * it; a slot's header and a block's type then say nothing more, and are not
+ * read.  (The key stands in for the segment's busy bitmap, a cache miss of
+ * its own in every free.) */
 static inline struct lfh_group *lfh_slot_group(const struct segment *segment, uintptr_t data, unsigned *index)
 {
     uintptr_t first = segment->first_block;
@@ -414,13 +425,12 @@ static inline struct lfh_group *lfh_slot_group(const struct segment *segment, ui
         return NULL;
     const struct block *header = block_of((void *)data);
     uint32_t offset = header->size;     /* read once: the caller may be writing it */
-    if (offset > (uintptr_t)header - first)
+    if (offset < LFH_GROUP_HEADER - HEAP_BLOCK_HEADER || offset > (uintptr_t)header - first)
         return NULL;
     uintptr_t start = (uintptr_t)header - offset;
-    if (start % HEAP_ALIGN || !busy_bit(segment, start) ||
-        !(__atomic_load_n(&block_of((void *)start)->flags, __ATOMIC_RELAXED) & BLOCK_FLAG_GROUP))
-        return NULL;
     struct lfh_group *group = (struct lfh_group *)start;
+    if (start % HEAP_ALIGN || __atomic_load_n(&group->key, __ATOMIC_RELAXED) != lfh_group_key(group))
+        return NULL;
     unsigned slot = header->flags;
     if (slot >= group->count || offset != LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + slot * group->stride)
         return NULL;

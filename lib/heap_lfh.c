@@ -26,7 +26,9 @@
 
 #include <sched.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/membarrier.h>
 
@@ -109,8 +111,25 @@ static bool register_membarrier(void)
     return !syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
 }
 
+uint32_t lfh_key_secret;
+
+static uint32_t random_secret(void)
+{
+    uint32_t secret;
+    if (getrandom(&secret, sizeof(secret), GRND_NONBLOCK) == (ssize_t)sizeof(secret))
+        return secret;
+    /* Early in boot, before the kernel's pool is ready: the clock, and
+     * where the stack and the library lie. */
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint32_t)((uintptr_t)now.tv_nsec ^ (uintptr_t)&now ^ ((uintptr_t)&lfh_key_secret >> 12));
+}
+
+/* Every heap's creation comes here first (heap_lock_init), so the secret is
+ * set before any group has a key. */
 static void setup(void)
 {
+    __atomic_store_n(&lfh_key_secret, random_secret(), __ATOMIC_RELAXED);
     pthread_key_create(&thread_exit_key, thread_exit);
     membarrier_registered = register_membarrier();
 }
@@ -264,7 +283,7 @@ static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, i
         };
     }
     *group = (struct lfh_group){
-        .local_free = all_slots(count), .magic = GROUP_MAGIC, .bin = (uint16_t)bin, .count = (uint16_t)count,
+        .local_free = all_slots(count), .key = lfh_group_key(group), .bin = (uint16_t)bin, .count = (uint16_t)count,
         .stride = stride, .owner = cache,
     };
     lfh_make_available(cache, group);
@@ -338,7 +357,7 @@ bool lfh_free_held(struct heap *heap, struct lfh_group *group, unsigned index)
 
 bool lfh_validate_group(struct lfh_group *group)
 {
-    if (group->magic != GROUP_MAGIC || group->bin >= LFH_BINS || group->stride != bin_stride(group->bin) ||
+    if (group->key != lfh_group_key(group) || group->bin >= LFH_BINS || group->stride != bin_stride(group->bin) ||
         group->count != group_slots(group->stride) || !group->owner ||
         block_of(group)->size < LFH_GROUP_HEADER + (size_t)group->count * group->stride ||
         (lfh_free_slots(group) & ~all_slots(group->count)))
@@ -382,6 +401,8 @@ size_t lfh_release_empty_groups(struct heap *heap)
     size_t released = 0;
     for (struct lfh_group *next; empty; empty = next, released++) {
         next = empty->next_available;
+        /* A stray pointer into what the group was is no slot from now on. */
+        __atomic_store_n(&empty->key, ~lfh_group_key(empty), __ATOMIC_RELAXED);
         backend_free(heap, segment_at((uintptr_t)empty), block_of(empty));
     }
     return released;

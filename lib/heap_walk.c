@@ -133,7 +133,7 @@ static struct lfh_group *walked_slot_group(struct heap *heap, const struct segme
         (uintptr_t)group < blocks_end(segment) && busy_bit(segment, (uintptr_t)group)) {
         const struct block *block = block_of(group);
         if (block->type == BLOCK_BUSY && (__atomic_load_n(&block->flags, __ATOMIC_RELAXED) & BLOCK_FLAG_GROUP) &&
-            group->magic == GROUP_MAGIC && heap->walk_index < group->count &&
+            group->key == lfh_group_key(group) && heap->walk_index < group->count &&
             (uintptr_t)slot_data(group, heap->walk_index) == data) {
             *index = heap->walk_index;
             return group;

@@ -390,6 +390,43 @@ START_TEST(bad_pointers_fail_cleanly)
 }
 END_TEST
 
+/* A copy of a front-end slot and of the memory before it, made inside
+ * another block of the same heap, is no slot: whatever headers precede a
+ * block in memory, its copy at another address describes nothing. */
+START_TEST(a_copy_of_a_slot_and_what_precedes_it_is_no_slot)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    void *slots[40];
+    for (int i = 0; i < 40; i++)
+        slots[i] = HeapAlloc(heap, 0, 48);      /* the bin switches to the front end */
+    char *slot = slots[39];
+    MEMORY_BASIC_INFORMATION region;
+    ck_assert_uint_eq(VirtualQuery(slot, &region, sizeof(region)), sizeof(region));
+    ck_assert_uint_eq(region.State, MEM_COMMIT);
+    char *from = slot - 0x8000 > (char *)region.BaseAddress ? slot - 0x8000 : region.BaseAddress;
+    SIZE_T length = (SIZE_T)(slot + 64 - from);
+    char *copy = HeapAlloc(heap, 0, length), *snapshot = malloc(length);
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, from, length);
+    memcpy(snapshot, copy, length);
+    void *lookalike = copy + (slot - from);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!HeapValidate(heap, 0, lookalike));
+    ck_assert_uint_eq(HeapSize(heap, 0, lookalike), (SIZE_T)-1);
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert(!HeapFree(heap, 0, lookalike));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert_ptr_null(HeapReAlloc(heap, 0, lookalike, 10));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert(memcmp(copy, snapshot, length) == 0);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapValidate(heap, 0, slot));
+    ck_assert_uint_eq(HeapSize(heap, 0, slot), 48);
+    free(snapshot);
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 START_TEST(validate_whole_heap_keeps_last_error)
 {
     SetLastError(SENTINEL_ERROR);
@@ -1197,6 +1234,7 @@ static Suite *make_suite(void)
     tcase_add_test(blocks, zero_memory);
     tcase_add_test(blocks, free_null);
     tcase_add_test(blocks, bad_pointers_fail_cleanly);
+    tcase_add_test(blocks, a_copy_of_a_slot_and_what_precedes_it_is_no_slot);
     tcase_add_test(blocks, validate_whole_heap_keeps_last_error);
     tcase_add_test(blocks, double_free_never_corrupts);
     tcase_add_test(blocks, corrupted_header_detected);
