@@ -931,8 +931,13 @@ START_TEST(lfh_bins_switch_on_after_use)
         }
     ck_assert(HeapFree(heap, 0, slot));
     ck_assert_int_eq(busy_entries(walk(heap)), 0);
-    /* Compaction gives the empty group back. */
+    /* Compaction gives the empty group back, and its slots are no blocks. */
     ck_assert_uint_gt(HeapCompact(heap, 0), 0);
+    ck_assert_int_eq(walk(heap), 3);
+    ck_assert(!HeapValidate(heap, 0, slot));
+    ck_assert(!HeapFree(heap, 0, slot));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert(HeapValidate(heap, 0, NULL));
     ck_assert_int_eq(walk(heap), 3);
     ck_assert(HeapDestroy(heap));
 }
