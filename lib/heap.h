@@ -508,6 +508,19 @@ static inline bool lfh_slot_busy(const struct lfh_group *group, unsigned index)
     return !((lfh_free_slots(group) >> index) & 1);
 }
 
+/* Found in flight: 1 when data is a busy slot of the heap, 0 when a free
+ * one, -1 when it is no slot or HeapLock holds the front end. */
+static inline int lfh_slot_busy_in_flight(const struct heap *heap, struct lfh_cache *cache, const void *data)
+{
+    if (!lfh_enter(heap, cache))
+        return -1;
+    unsigned index = 0;
+    struct lfh_group *group = lfh_find_slot(heap, data, &index);
+    int busy = group ? lfh_slot_busy(group, index) : -1;
+    lfh_leave(cache);
+    return busy;
+}
+
 static inline void lfh_make_available(struct lfh_cache *cache, struct lfh_group *group)
 {
     group->listed = 1;
