@@ -105,8 +105,27 @@ struct segment {
     size_t meta_size;
     DWORD protect;
     BOOL end_prev_free;         /* the last committed block is free */
-    uint64_t busy_bits[];       /* bit n: a busy ordinary block's data starts at base + 16n */
+    uint64_t *busy_bits;        /* bit n: a busy ordinary block's data starts at base + 16n */
+    /* Byte k, for the KiB at base + k KiB: 0, or 1 + how many KiB before it
+     * the block of the front-end group covering it begins (a group's block
+     * is whole KiB, and holds nothing else).  Last, so that it is found with
+     * no load of a pointer. */
+    uint8_t group_map[];
 };
+
+#define LFH_GROUP_ALIGN_SHIFT 10u
+#define LFH_GROUP_ALIGN (1u << LFH_GROUP_ALIGN_SHIFT)
+
+#define LFH_GROUP_COLOURS 16u
+
+/* A group's block holds whole KiB, the first at kib, and the group itself
+ * some cache lines into it: as many as bits 2-5 of its KiB's number say,
+ * which with the address's bits 10 and 11 (bits 0-1 of that number) spread
+ * the groups' headers over 64 cache sets, not the few of a KiB boundary. */
+static inline uintptr_t lfh_group_start(uintptr_t kib)
+{
+    return kib + (((kib >> (LFH_GROUP_ALIGN_SHIFT + 2)) % LFH_GROUP_COLOURS) << 6);
+}
 
 static inline bool busy_bit(const struct segment *segment, uintptr_t data)
 {
@@ -163,8 +182,9 @@ struct lfh_group {              /* at the start of a busy ordinary block's data 
     uint32_t key;               /* lfh_group_key while the group lives, then another value */
     uint16_t bin;
     uint16_t count;
-    uint32_t stride;
+    uint16_t stride;
     uint8_t listed;             /* owner only: on the owner's available list */
+    uint32_t stride_inverse;    /* ceil(2^32 / stride): n / stride is n * it >> 32 within a group */
     struct lfh_cache *owner;    /* fixed for the group's life */
     struct lfh_group *next_available;   /* owner only */
     struct lfh_group *next_pending;     /* on the owner's pending stack */
@@ -172,6 +192,17 @@ struct lfh_group {              /* at the start of a busy ordinary block's data 
 
 _Static_assert(sizeof(struct lfh_group) <= LFH_GROUP_HEADER - HEAP_BLOCK_HEADER,
                "a group's header ends where its first slot's begins");
+
+/* The group in a busy block flagged BLOCK_FLAG_GROUP, and back. */
+static inline struct lfh_group *lfh_group_in(const struct block *block)
+{
+    return (struct lfh_group *)lfh_group_start((uintptr_t)(block + 1));
+}
+
+static inline struct block *lfh_group_block(const struct lfh_group *group)
+{
+    return (struct block *)(((uintptr_t)group & ~(uintptr_t)(LFH_GROUP_ALIGN - 1)) - HEAP_BLOCK_HEADER);
+}
 
 /* Random for the process, set before any heap exists (lfh_barrier_ready). */
 extern uint32_t lfh_key_secret;
@@ -322,6 +353,9 @@ void segment_release(struct segment *segment);
 void segment_trim_cache(void);
 void backend_init_segment(struct heap *heap, struct segment *segment);
 void *backend_alloc(struct heap *heap, size_t size);
+/* A block whose data begins at place(least), the first address at or after
+ * least the caller accepts, which is at most slack bytes further. */
+void *backend_alloc_placed(struct heap *heap, size_t size, size_t slack, uintptr_t (*place)(uintptr_t least));
 void backend_free(struct heap *heap, struct segment *segment, struct block *block);
 /* Resizes in place; FALSE when the block cannot hold size there. */
 bool backend_resize(struct heap *heap, struct segment *segment, struct block *block, size_t size);
@@ -438,17 +472,50 @@ static inline struct lfh_group *lfh_slot_group(const struct segment *segment, ui
     return group;
 }
 
-/* The slot of the heap that data is, or NULL. */
-static inline __attribute__((always_inline)) struct lfh_group *lfh_find_slot(const struct heap *heap, const void *data,
-                                                                         unsigned *index)
+/* lfh_slot_group without reading the header before data: the segment's
+ * group map says which group covers the address, and data is that slot if
+ * it sits exactly where the group puts it.  HeapValidate's way: a loop over
+ * many blocks then reads no block memory, only the groups' headers.  (A free
+ * is better off reading the header, which the caller has usually touched:
+ * the map is two loads further from the group.)  The group's key tells a
+ * header an overrun of the block before it has smashed. */
+static inline struct lfh_group *lfh_mapped_slot_group(const struct segment *segment, uintptr_t data, unsigned *index)
+{
+    unsigned back = __atomic_load_n(&segment->group_map[(data - segment->base) >> LFH_GROUP_ALIGN_SHIFT],
+                                    __ATOMIC_RELAXED);
+    if (!back)
+        return NULL;
+    uintptr_t start =
+        lfh_group_start((data & ~(uintptr_t)(LFH_GROUP_ALIGN - 1)) - ((uintptr_t)(back - 1) << LFH_GROUP_ALIGN_SHIFT));
+    struct lfh_group *group = (struct lfh_group *)start;
+    if (__atomic_load_n(&group->key, __ATOMIC_RELAXED) != lfh_group_key(group))
+        return NULL;
+    /* Before the first slot, offset wraps round, and no slot matches. */
+    uint64_t offset = data - start - LFH_GROUP_HEADER;
+    unsigned slot = (unsigned)((offset * group->stride_inverse) >> 32);
+    if (slot >= group->count || (uint64_t)slot * group->stride != offset)
+        return NULL;
+    *index = slot;
+    return group;
+}
+
+/* The segment of the heap that data lies in, or NULL. */
+static inline __attribute__((always_inline)) const struct segment *lfh_own_segment(const struct heap *heap,
+                                                                               const void *data)
 {
     uintptr_t value = heap_map_get((uintptr_t)data);
     if (!value || (value & 1))
         return NULL;
     const struct segment *segment = (const struct segment *)value;
-    if (__atomic_load_n(&segment->heap, __ATOMIC_ACQUIRE) != heap)
-        return NULL;
-    return lfh_slot_group(segment, (uintptr_t)data, index);
+    return __atomic_load_n(&segment->heap, __ATOMIC_ACQUIRE) == heap ? segment : NULL;
+}
+
+/* The slot of the heap that data is, or NULL. */
+static inline __attribute__((always_inline)) struct lfh_group *lfh_find_slot(const struct heap *heap, const void *data,
+                                                                         unsigned *index)
+{
+    const struct segment *segment = lfh_own_segment(heap, data);
+    return segment ? lfh_slot_group(segment, (uintptr_t)data, index) : NULL;
 }
 
 struct lfh_cache_ref {
@@ -514,8 +581,9 @@ static inline int lfh_slot_busy_in_flight(const struct heap *heap, struct lfh_ca
 {
     if (!lfh_enter(heap, cache))
         return -1;
+    const struct segment *segment = lfh_own_segment(heap, data);
     unsigned index = 0;
-    struct lfh_group *group = lfh_find_slot(heap, data, &index);
+    struct lfh_group *group = segment ? lfh_mapped_slot_group(segment, (uintptr_t)data, &index) : NULL;
     int busy = group ? lfh_slot_busy(group, index) : -1;
     lfh_leave(cache);
     return busy;

@@ -240,6 +240,12 @@ static unsigned group_slots(unsigned stride)
     return count > LFH_GROUP_SLOTS ? LFH_GROUP_SLOTS : count < 2 ? 2 : count;
 }
 
+/* Exact for every offset inside a group: those are below 2^16. */
+static uint32_t stride_inverse(unsigned stride)
+{
+    return (uint32_t)(UINT32_MAX / stride + 1);
+}
+
 static uint64_t all_slots(unsigned count)
 {
     return count == 64 ? ~(uint64_t)0 : ((uint64_t)1 << count) - 1;
@@ -267,14 +273,49 @@ void lfh_destroy(struct heap *heap)
 }
 
 
+static size_t group_bytes(unsigned count, unsigned stride)
+{
+    return LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + (size_t)count * stride;
+}
+
+/* A group's block: whole KiB, with room for the group however far into
+ * the first lfh_group_start puts it. */
+static size_t group_block_bytes(unsigned count, unsigned stride)
+{
+    size_t most = group_bytes(count, stride) + HEAP_BLOCK_HEADER + (LFH_GROUP_COLOURS - 1) * 64;
+    return (most + LFH_GROUP_ALIGN - 1) & ~(size_t)(LFH_GROUP_ALIGN - 1);
+}
+
+_Static_assert(((LFH_GROUP_ALIGN + LFH_GROUP_HEADER + 2 * (LFH_MAX_SIZE + HEAP_BLOCK_HEADER + HEAP_ALIGN)) >>
+                LFH_GROUP_ALIGN_SHIFT) < 255,
+               "a group's KiB count fits in its group map's bytes");
+
+/* Marks the KiB of the group's block in its segment's group map, or clears
+ * them; the caller holds the heap.  No other block has data in them. */
+static void map_group(struct lfh_group *group, bool live)
+{
+    struct block *block = lfh_group_block(group);
+    struct segment *segment = segment_at((uintptr_t)block);
+    size_t first = ((uintptr_t)(block + 1) - segment->base) >> LFH_GROUP_ALIGN_SHIFT;
+    for (size_t i = 0; i < block->size >> LFH_GROUP_ALIGN_SHIFT; i++)
+        __atomic_store_n(&segment->group_map[first + i], live ? (uint8_t)(i + 1) : 0, __ATOMIC_RELAXED);
+}
+
+static uintptr_t kib_place(uintptr_t least)
+{
+    return (least + LFH_GROUP_ALIGN - 1) & ~(uintptr_t)(LFH_GROUP_ALIGN - 1);
+}
+
 /* The caller holds the heap. */
 static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, int bin)
 {
     unsigned stride = bin_stride(bin), count = group_slots(stride);
-    struct lfh_group *group = backend_alloc(heap, LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + (size_t)count * stride);
-    if (!group)
+    void *data = backend_alloc_placed(heap, group_block_bytes(count, stride) - HEAP_BLOCK_HEADER, LFH_GROUP_ALIGN,
+                                      kib_place);
+    if (!data)
         return NULL;
-    block_of(group)->flags |= BLOCK_FLAG_GROUP;
+    block_of(data)->flags |= BLOCK_FLAG_GROUP;
+    struct lfh_group *group = lfh_group_in(block_of(data));
     for (unsigned i = 0; i < count; i++) {
         struct block *header = (struct block *)((char *)group + LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + i * stride);
         *header = (struct block){
@@ -284,8 +325,9 @@ static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, i
     }
     *group = (struct lfh_group){
         .local_free = all_slots(count), .key = lfh_group_key(group), .bin = (uint16_t)bin, .count = (uint16_t)count,
-        .stride = stride, .owner = cache,
+        .stride = (uint16_t)stride, .stride_inverse = stride_inverse(stride), .owner = cache,
     };
+    map_group(group, true);
     lfh_make_available(cache, group);
     return group;
 }
@@ -358,8 +400,9 @@ bool lfh_free_held(struct heap *heap, struct lfh_group *group, unsigned index)
 bool lfh_validate_group(struct lfh_group *group)
 {
     if (group->key != lfh_group_key(group) || group->bin >= LFH_BINS || group->stride != bin_stride(group->bin) ||
-        group->count != group_slots(group->stride) || !group->owner ||
-        block_of(group)->size < LFH_GROUP_HEADER + (size_t)group->count * group->stride ||
+        group->count != group_slots(group->stride) || group->stride_inverse != stride_inverse(group->stride) ||
+        lfh_group_in(lfh_group_block(group)) != group || !group->owner ||
+        lfh_group_block(group)->size - group_block_bytes(group->count, group->stride) >= HEAP_MIN_BLOCK ||
         (lfh_free_slots(group) & ~all_slots(group->count)))
         return false;
     for (unsigned i = 0; i < group->count; i++) {
@@ -388,7 +431,7 @@ size_t lfh_release_empty_groups(struct heap *heap)
             struct block *block = (struct block *)at;
             if (block->type != BLOCK_BUSY || !(block->flags & BLOCK_FLAG_GROUP))
                 continue;
-            struct lfh_group *group = (struct lfh_group *)(block + 1);
+            struct lfh_group *group = lfh_group_in(block);
             group->listed = 0;
             if (group->local_free == all_slots(group->count)) {
                 group->next_available = empty;
@@ -402,8 +445,9 @@ size_t lfh_release_empty_groups(struct heap *heap)
     for (struct lfh_group *next; empty; empty = next, released++) {
         next = empty->next_available;
         /* A stray pointer into what the group was is no slot from now on. */
+        map_group(empty, false);
         __atomic_store_n(&empty->key, ~lfh_group_key(empty), __ATOMIC_RELAXED);
-        backend_free(heap, segment_at((uintptr_t)empty), block_of(empty));
+        backend_free(heap, segment_at((uintptr_t)empty), lfh_group_block(empty));
     }
     return released;
 }

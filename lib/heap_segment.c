@@ -47,6 +47,11 @@ static size_t bitmap_bytes(size_t reserved)
     return (reserved / HEAP_ALIGN + 63) / 64 * sizeof(uint64_t);
 }
 
+static size_t group_map_bytes(size_t reserved)
+{
+    return (reserved + LFH_GROUP_ALIGN - 1) >> LFH_GROUP_ALIGN_SHIFT;
+}
+
 static struct segment *cached_segment(size_t reserve, size_t commit, DWORD protect)
 {
     pthread_mutex_lock(&cache_lock);
@@ -75,7 +80,8 @@ struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit
         return segment;
     }
 
-    size_t meta_size = (sizeof(struct segment) + bitmap_bytes(reserve) + HEAP_PAGE - 1) & ~(size_t)(HEAP_PAGE - 1);
+    size_t bits_offset = (sizeof(struct segment) + group_map_bytes(reserve) + 7) & ~(size_t)7;
+    size_t meta_size = (bits_offset + bitmap_bytes(reserve) + HEAP_PAGE - 1) & ~(size_t)(HEAP_PAGE - 1);
     void *meta = mmap(NULL, meta_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (meta == MAP_FAILED)
         return NULL;
@@ -91,6 +97,7 @@ struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit
     segment->reserved = reserve;
     segment->committed = commit;
     segment->meta_size = meta_size;
+    segment->busy_bits = (uint64_t *)((char *)meta + bits_offset);
     segment->protect = protect;
     segment->heap = owner;
     if (!heap_map_set(segment->base, reserve, (uintptr_t)segment)) {
@@ -136,8 +143,9 @@ static void segment_unmap(struct segment *segment)
 void segment_release(struct segment *segment)
 {
     __atomic_store_n(&segment->heap, NULL, __ATOMIC_RELEASE);
-    /* No busy block survives into the cache. */
+    /* No busy block or group survives into the cache. */
     memset(segment->busy_bits, 0, bitmap_bytes(segment->committed));
+    memset(segment->group_map, 0, group_map_bytes(segment->committed));
     bool cache = segment->protect == PAGE_READWRITE;
     /* A destroyed heap's big segments keep only their first pages. */
     if (cache && segment->committed > SEGMENT_CACHE_KEEP) {
@@ -517,6 +525,31 @@ void *backend_alloc(struct heap *heap, size_t size)
     return block + 1;
 }
 
+/* Cuts the placed block out of a bigger one: what comes before it is freed
+ * (it is at least a minimal block), what comes after it trimmed. */
+void *backend_alloc_placed(struct heap *heap, size_t size, size_t slack, uintptr_t (*place)(uintptr_t least))
+{
+    uintptr_t data = (uintptr_t)backend_alloc(heap, size + HEAP_MIN_BLOCK + slack);
+    if (!data)
+        return NULL;
+    struct block *block = block_of((void *)data);
+    struct segment *segment = segment_at(data);
+    if (place(data) != data) {
+        uintptr_t placed = place(data + HEAP_MIN_BLOCK);
+        struct block *cut = block_of((void *)placed);
+        *cut = (struct block){ .size = (uint32_t)(block->size - (placed - data)), .type = BLOCK_BUSY };
+        block->size = (uint32_t)(placed - data);
+        set_busy_bit(segment, placed, true);
+        backend_free(heap, segment, block);
+        block = cut;
+    }
+    trim_busy(heap, segment, block, block_size_for(size + tail_room(heap)), (uintptr_t)block + block->size);
+    block->tail = (uint16_t)(block->size - HEAP_BLOCK_HEADER - size);
+    if (heap->flags & HEAP_DEBUG_FLAGS)
+        fill_busy(heap, block, 0, size);
+    return block + 1;
+}
+
 void backend_free(struct heap *heap, struct segment *segment, struct block *block)
 {
     set_busy_bit(segment, (uintptr_t)(block + 1), false);
@@ -687,7 +720,7 @@ bool backend_validate_segment(const struct segment *segment, size_t *free_blocks
             if (!busy_bit(segment, data) || block->tail > block->size - HEAP_BLOCK_HEADER ||
                 !backend_tail_intact(segment->heap, block))
                 return false;
-            if ((block->flags & BLOCK_FLAG_GROUP) && !lfh_validate_group((struct lfh_group *)data))
+            if ((block->flags & BLOCK_FLAG_GROUP) && !lfh_validate_group(lfh_group_in(block)))
                 return false;
             busy++;
             previous_free = false;
