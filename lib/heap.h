@@ -106,26 +106,18 @@ struct segment {
     DWORD protect;
     BOOL end_prev_free;         /* the last committed block is free */
     uint64_t *busy_bits;        /* bit n: a busy ordinary block's data starts at base + 16n */
-    /* Byte k, for the KiB at base + k KiB: 0, or 1 + how many KiB before it
-     * the block of the front-end group covering it begins (a group's block
-     * is whole KiB, and holds nothing else).  Last, so that it is found with
-     * no load of a pointer. */
-    uint8_t group_map[];
+    /* Entry k, for the KiB at base + k KiB, says where the front-end groups
+     * there begin: the group that begins inside it (low half: 1 + its offset
+     * in the KiB in 16-byte units, or 0), and the group its first byte
+     * belongs to (high half: 1 + how far before the KiB that one begins, in
+     * 16-byte units, or 0).  Every group is over a KiB, so no KiB has two
+     * beginning inside it.  Last, so that it is found with no load of a
+     * pointer. */
+    uint32_t group_map[];
 };
 
-#define LFH_GROUP_ALIGN_SHIFT 10u
-#define LFH_GROUP_ALIGN (1u << LFH_GROUP_ALIGN_SHIFT)
-
-#define LFH_GROUP_COLOURS 16u
-
-/* A group's block holds whole KiB, the first at kib, and the group itself
- * some cache lines into it: as many as bits 2-5 of its KiB's number say,
- * which with the address's bits 10 and 11 (bits 0-1 of that number) spread
- * the groups' headers over 64 cache sets, not the few of a KiB boundary. */
-static inline uintptr_t lfh_group_start(uintptr_t kib)
-{
-    return kib + (((kib >> (LFH_GROUP_ALIGN_SHIFT + 2)) % LFH_GROUP_COLOURS) << 6);
-}
+#define GROUP_MAP_KIB_SHIFT 10u
+#define GROUP_MAP_KIB (1u << GROUP_MAP_KIB_SHIFT)
 
 static inline bool busy_bit(const struct segment *segment, uintptr_t data)
 {
@@ -192,17 +184,6 @@ struct lfh_group {              /* at the start of a busy ordinary block's data 
 
 _Static_assert(sizeof(struct lfh_group) <= LFH_GROUP_HEADER - HEAP_BLOCK_HEADER,
                "a group's header ends where its first slot's begins");
-
-/* The group in a busy block flagged BLOCK_FLAG_GROUP, and back. */
-static inline struct lfh_group *lfh_group_in(const struct block *block)
-{
-    return (struct lfh_group *)lfh_group_start((uintptr_t)(block + 1));
-}
-
-static inline struct block *lfh_group_block(const struct lfh_group *group)
-{
-    return (struct block *)(((uintptr_t)group & ~(uintptr_t)(LFH_GROUP_ALIGN - 1)) - HEAP_BLOCK_HEADER);
-}
 
 /* Random for the process, set before any heap exists (lfh_barrier_ready). */
 extern uint32_t lfh_key_secret;
@@ -353,9 +334,6 @@ void segment_release(struct segment *segment);
 void segment_trim_cache(void);
 void backend_init_segment(struct heap *heap, struct segment *segment);
 void *backend_alloc(struct heap *heap, size_t size);
-/* A block whose data begins at place(least), the first address at or after
- * least the caller accepts, which is at most slack bytes further. */
-void *backend_alloc_placed(struct heap *heap, size_t size, size_t slack, uintptr_t (*place)(uintptr_t least));
 void backend_free(struct heap *heap, struct segment *segment, struct block *block);
 /* Resizes in place; FALSE when the block cannot hold size there. */
 bool backend_resize(struct heap *heap, struct segment *segment, struct block *block, size_t size);
@@ -477,19 +455,21 @@ static inline struct lfh_group *lfh_slot_group(const struct segment *segment, ui
  * it sits exactly where the group puts it.  HeapValidate's way: a loop over
  * many blocks then reads no block memory, only the groups' headers.  (A free
  * is better off reading the header, which the caller has usually touched:
- * the map is two loads further from the group.)  The group's key tells a
- * header an overrun of the block before it has smashed. */
+ * the map is two loads further from the group.) */
 static inline struct lfh_group *lfh_mapped_slot_group(const struct segment *segment, uintptr_t data, unsigned *index)
 {
-    unsigned back = __atomic_load_n(&segment->group_map[(data - segment->base) >> LFH_GROUP_ALIGN_SHIFT],
-                                    __ATOMIC_RELAXED);
-    if (!back)
-        return NULL;
-    uintptr_t start =
-        lfh_group_start((data & ~(uintptr_t)(LFH_GROUP_ALIGN - 1)) - ((uintptr_t)(back - 1) << LFH_GROUP_ALIGN_SHIFT));
+    uint32_t entry = __atomic_load_n(&segment->group_map[(data - segment->base) >> GROUP_MAP_KIB_SHIFT],
+                                     __ATOMIC_RELAXED);
+    uintptr_t kib = data & ~(uintptr_t)(GROUP_MAP_KIB - 1), begins = entry & 0xFFFF, covers = entry >> 16;
+    uintptr_t start = kib + (begins - 1) * HEAP_ALIGN;
+    if (!begins || data < start) {
+        if (!covers)
+            return NULL;
+        start = kib - (covers - 1) * HEAP_ALIGN;
+    }
     struct lfh_group *group = (struct lfh_group *)start;
     if (__atomic_load_n(&group->key, __ATOMIC_RELAXED) != lfh_group_key(group))
-        return NULL;
+        return NULL;            /* its header smashed by an overrun of the block before it */
     /* Before the first slot, offset wraps round, and no slot matches. */
     uint64_t offset = data - start - LFH_GROUP_HEADER;
     unsigned slot = (unsigned)((offset * group->stride_inverse) >> 32);

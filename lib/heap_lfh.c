@@ -278,44 +278,35 @@ static size_t group_bytes(unsigned count, unsigned stride)
     return LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + (size_t)count * stride;
 }
 
-/* A group's block: whole KiB, with room for the group however far into
- * the first lfh_group_start puts it. */
-static size_t group_block_bytes(unsigned count, unsigned stride)
-{
-    size_t most = group_bytes(count, stride) + HEAP_BLOCK_HEADER + (LFH_GROUP_COLOURS - 1) * 64;
-    return (most + LFH_GROUP_ALIGN - 1) & ~(size_t)(LFH_GROUP_ALIGN - 1);
-}
+/* The smallest stride is 32 bytes, and a group of fewer than 64 slots fills
+ * over half of GROUP_BYTES. */
+_Static_assert(LFH_GROUP_SLOTS * 2 * HEAP_ALIGN > GROUP_MAP_KIB && GROUP_BYTES / 2 > GROUP_MAP_KIB,
+               "every group is over a KiB, so no KiB has two groups beginning inside it");
 
-_Static_assert(((LFH_GROUP_ALIGN + LFH_GROUP_HEADER + 2 * (LFH_MAX_SIZE + HEAP_BLOCK_HEADER + HEAP_ALIGN)) >>
-                LFH_GROUP_ALIGN_SHIFT) < 255,
-               "a group's KiB count fits in its group map's bytes");
-
-/* Marks the KiB of the group's block in its segment's group map, or clears
- * them; the caller holds the heap.  No other block has data in them. */
+/* Enters the group in its segment's group map, or takes it out; the caller
+ * holds the heap. */
 static void map_group(struct lfh_group *group, bool live)
 {
-    struct block *block = lfh_group_block(group);
-    struct segment *segment = segment_at((uintptr_t)block);
-    size_t first = ((uintptr_t)(block + 1) - segment->base) >> LFH_GROUP_ALIGN_SHIFT;
-    for (size_t i = 0; i < block->size >> LFH_GROUP_ALIGN_SHIFT; i++)
-        __atomic_store_n(&segment->group_map[first + i], live ? (uint8_t)(i + 1) : 0, __ATOMIC_RELAXED);
-}
-
-static uintptr_t kib_place(uintptr_t least)
-{
-    return (least + LFH_GROUP_ALIGN - 1) & ~(uintptr_t)(LFH_GROUP_ALIGN - 1);
+    uintptr_t start = (uintptr_t)group, end = start + group_bytes(group->count, group->stride);
+    struct segment *segment = segment_at(start);
+    uint32_t *entry = &segment->group_map[(start - segment->base) >> GROUP_MAP_KIB_SHIFT];
+    uint32_t begins = live ? (uint32_t)((start % GROUP_MAP_KIB) / HEAP_ALIGN + 1) : 0;
+    __atomic_store_n(entry, (*entry & ~(uint32_t)0xFFFF) | begins, __ATOMIC_RELAXED);
+    for (uintptr_t kib = (start | (GROUP_MAP_KIB - 1)) + 1; kib < end; kib += GROUP_MAP_KIB) {
+        entry = &segment->group_map[(kib - segment->base) >> GROUP_MAP_KIB_SHIFT];
+        uint32_t covers = live ? (uint32_t)((kib - start) / HEAP_ALIGN + 1) : 0;
+        __atomic_store_n(entry, (*entry & 0xFFFF) | covers << 16, __ATOMIC_RELAXED);
+    }
 }
 
 /* The caller holds the heap. */
 static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, int bin)
 {
     unsigned stride = bin_stride(bin), count = group_slots(stride);
-    void *data = backend_alloc_placed(heap, group_block_bytes(count, stride) - HEAP_BLOCK_HEADER, LFH_GROUP_ALIGN,
-                                      kib_place);
-    if (!data)
+    struct lfh_group *group = backend_alloc(heap, group_bytes(count, stride));
+    if (!group)
         return NULL;
-    block_of(data)->flags |= BLOCK_FLAG_GROUP;
-    struct lfh_group *group = lfh_group_in(block_of(data));
+    block_of(group)->flags |= BLOCK_FLAG_GROUP;
     for (unsigned i = 0; i < count; i++) {
         struct block *header = (struct block *)((char *)group + LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + i * stride);
         *header = (struct block){
@@ -401,8 +392,8 @@ bool lfh_validate_group(struct lfh_group *group)
 {
     if (group->key != lfh_group_key(group) || group->bin >= LFH_BINS || group->stride != bin_stride(group->bin) ||
         group->count != group_slots(group->stride) || group->stride_inverse != stride_inverse(group->stride) ||
-        lfh_group_in(lfh_group_block(group)) != group || !group->owner ||
-        lfh_group_block(group)->size - group_block_bytes(group->count, group->stride) >= HEAP_MIN_BLOCK ||
+        !group->owner ||
+        block_of(group)->size < LFH_GROUP_HEADER + (size_t)group->count * group->stride ||
         (lfh_free_slots(group) & ~all_slots(group->count)))
         return false;
     for (unsigned i = 0; i < group->count; i++) {
@@ -431,7 +422,7 @@ size_t lfh_release_empty_groups(struct heap *heap)
             struct block *block = (struct block *)at;
             if (block->type != BLOCK_BUSY || !(block->flags & BLOCK_FLAG_GROUP))
                 continue;
-            struct lfh_group *group = lfh_group_in(block);
+            struct lfh_group *group = (struct lfh_group *)(block + 1);
             group->listed = 0;
             if (group->local_free == all_slots(group->count)) {
                 group->next_available = empty;
@@ -447,7 +438,7 @@ size_t lfh_release_empty_groups(struct heap *heap)
         /* A stray pointer into what the group was is no slot from now on. */
         map_group(empty, false);
         __atomic_store_n(&empty->key, ~lfh_group_key(empty), __ATOMIC_RELAXED);
-        backend_free(heap, segment_at((uintptr_t)empty), lfh_group_block(empty));
+        backend_free(heap, segment_at((uintptr_t)empty), block_of(empty));
     }
     return released;
 }

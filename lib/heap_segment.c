@@ -49,7 +49,7 @@ static size_t bitmap_bytes(size_t reserved)
 
 static size_t group_map_bytes(size_t reserved)
 {
-    return (reserved + LFH_GROUP_ALIGN - 1) >> LFH_GROUP_ALIGN_SHIFT;
+    return ((reserved + GROUP_MAP_KIB - 1) >> GROUP_MAP_KIB_SHIFT) * sizeof(uint32_t);
 }
 
 static struct segment *cached_segment(size_t reserve, size_t commit, DWORD protect)
@@ -525,31 +525,6 @@ void *backend_alloc(struct heap *heap, size_t size)
     return block + 1;
 }
 
-/* Cuts the placed block out of a bigger one: what comes before it is freed
- * (it is at least a minimal block), what comes after it trimmed. */
-void *backend_alloc_placed(struct heap *heap, size_t size, size_t slack, uintptr_t (*place)(uintptr_t least))
-{
-    uintptr_t data = (uintptr_t)backend_alloc(heap, size + HEAP_MIN_BLOCK + slack);
-    if (!data)
-        return NULL;
-    struct block *block = block_of((void *)data);
-    struct segment *segment = segment_at(data);
-    if (place(data) != data) {
-        uintptr_t placed = place(data + HEAP_MIN_BLOCK);
-        struct block *cut = block_of((void *)placed);
-        *cut = (struct block){ .size = (uint32_t)(block->size - (placed - data)), .type = BLOCK_BUSY };
-        block->size = (uint32_t)(placed - data);
-        set_busy_bit(segment, placed, true);
-        backend_free(heap, segment, block);
-        block = cut;
-    }
-    trim_busy(heap, segment, block, block_size_for(size + tail_room(heap)), (uintptr_t)block + block->size);
-    block->tail = (uint16_t)(block->size - HEAP_BLOCK_HEADER - size);
-    if (heap->flags & HEAP_DEBUG_FLAGS)
-        fill_busy(heap, block, 0, size);
-    return block + 1;
-}
-
 void backend_free(struct heap *heap, struct segment *segment, struct block *block)
 {
     set_busy_bit(segment, (uintptr_t)(block + 1), false);
@@ -720,7 +695,7 @@ bool backend_validate_segment(const struct segment *segment, size_t *free_blocks
             if (!busy_bit(segment, data) || block->tail > block->size - HEAP_BLOCK_HEADER ||
                 !backend_tail_intact(segment->heap, block))
                 return false;
-            if ((block->flags & BLOCK_FLAG_GROUP) && !lfh_validate_group(lfh_group_in(block)))
+            if ((block->flags & BLOCK_FLAG_GROUP) && !lfh_validate_group((struct lfh_group *)data))
                 return false;
             busy++;
             previous_free = false;

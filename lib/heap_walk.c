@@ -108,7 +108,7 @@ static BOOL entry_at(struct heap *heap, struct segment *segment, unsigned ordina
     if (block->type != BLOCK_BUSY)
         return failure(ERROR_INVALID_PARAMETER);
     if (block->flags & BLOCK_FLAG_GROUP)
-        return slot_entry(heap, lfh_group_in(block), 0, ordinal, entry);
+        return slot_entry(heap, (struct lfh_group *)(block + 1), 0, ordinal, entry);
     size_t usable = backend_block_usable(block);
     fill(entry, (uintptr_t)(block + 1), usable, block->size - usable, region_index(ordinal),
          PROCESS_HEAP_ENTRY_BUSY);
@@ -129,9 +129,9 @@ static struct lfh_group *walked_slot_group(struct heap *heap, const struct segme
                                            unsigned *index)
 {
     struct lfh_group *group = heap->walk_group;
-    const struct block *block = group ? lfh_group_block(group) : NULL;
-    if (data == heap->walk_slot && group && (uintptr_t)block >= segment->first_block &&
-        (uintptr_t)block < blocks_end(segment) && busy_bit(segment, (uintptr_t)(block + 1))) {
+    if (data == heap->walk_slot && group && (uintptr_t)group >= segment->first_block + HEAP_BLOCK_HEADER &&
+        (uintptr_t)group < blocks_end(segment) && busy_bit(segment, (uintptr_t)group)) {
+        const struct block *block = block_of(group);
         if (block->type == BLOCK_BUSY && (__atomic_load_n(&block->flags, __ATOMIC_RELAXED) & BLOCK_FLAG_GROUP) &&
             group->key == lfh_group_key(group) && heap->walk_index < group->count &&
             (uintptr_t)slot_data(group, heap->walk_index) == data) {
@@ -166,7 +166,7 @@ static BOOL walk_next(struct heap *heap, PROCESS_HEAP_ENTRY *entry)
     if (group) {
         if (index + 1 < group->count)
             return slot_entry(heap, group, index + 1, ordinal, entry);
-        const struct block *block = lfh_group_block(group);
+        const struct block *block = block_of(group);
         return entry_at(heap, segment, ordinal, (uintptr_t)block + block->size, entry);
     }
     uintptr_t start = data - (entry->wFlags & PROCESS_HEAP_ENTRY_BUSY ? HEAP_BLOCK_HEADER : FREE_ENTRY_OFFSET);
