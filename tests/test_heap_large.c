@@ -508,6 +508,30 @@ START_TEST(idle_free_blocks_are_purged_on_a_budget)
 }
 END_TEST
 
+START_TEST(big_requests_take_the_lowest_free_block)
+{
+    /* Two free blocks that both fit, the higher one freed last: a big
+     * request takes the lower one, so that big blocks pack at the bottom of
+     * the heap and the free memory above them stays untouched. */
+    HANDLE heap = HeapCreate(0, 0, 0);
+    SIZE_T size = 200 << 10, spacer = 100 << 10;
+    char *low = HeapAlloc(heap, 0, size);
+    char *between = HeapAlloc(heap, 0, spacer);
+    char *high = HeapAlloc(heap, 0, size);
+    char *after = HeapAlloc(heap, 0, spacer);
+    ck_assert(low < between && between < high && high < after);
+    ck_assert(HeapFree(heap, 0, low));
+    ck_assert(HeapFree(heap, 0, high));
+    char *again = HeapAlloc(heap, 0, size);
+    ck_assert_ptr_eq(again, low);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapFree(heap, 0, again));
+    ck_assert(HeapFree(heap, 0, between));
+    ck_assert(HeapFree(heap, 0, after));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 START_TEST(destroyed_heaps_segments_keep_little)
 {
     HANDLE heap = HeapCreate(0, 0, 0);
@@ -553,6 +577,7 @@ static Suite *make_suite(void)
     tcase_set_timeout(purge, 60);
     tcase_add_test(purge, compact_purges_big_free_blocks);
     tcase_add_test(purge, idle_free_blocks_are_purged_on_a_budget);
+    tcase_add_test(purge, big_requests_take_the_lowest_free_block);
     tcase_add_test(purge, destroyed_heaps_segments_keep_little);
     suite_add_tcase(suite, purge);
     return suite;
