@@ -512,7 +512,9 @@ static void split_free(struct heap *heap, struct free_block *block, unsigned ind
 {
     size_t rest = block->header.size - need;
     struct free_block *remainder = (struct free_block *)((uintptr_t)block + need);
-    remainder->header = (struct block){ .size = (uint32_t)rest, .type = BLOCK_FREE };
+    /* The rest has been free as long as the block, and purged if it was. */
+    remainder->header = (struct block){ .size = (uint32_t)rest, .type = BLOCK_FREE,
+                                        .flags = block->header.flags & (BLOCK_FLAG_PURGED | BLOCK_AGE_MASK) };
     *(uint64_t *)((uintptr_t)remainder + rest - sizeof(uint64_t)) = rest;
     if (free_list_index(rest) != index) {
         free_list_unlink(heap, block, index);

@@ -508,6 +508,37 @@ START_TEST(idle_free_blocks_are_purged_on_a_budget)
 }
 END_TEST
 
+START_TEST(a_split_free_block_keeps_its_age)
+{
+    /* A block that has seen one purge pass, then serves a small request:
+     * the rest of it has been free just as long, so the next pass gives it
+     * back (a pass every 32 MiB freed, 40 MiB between the checks). */
+    HANDLE heap = HeapCreate(0, 0, 0);
+    SIZE_T size = 400 << 10, churn = 512 << 10, carved = 64 << 10;
+    char *idle = HeapAlloc(heap, 0, size);
+    char *after = HeapAlloc(heap, 0, 100 << 10);
+    memset(idle, 0x5A, size);
+    ck_assert(HeapFree(heap, 0, idle));
+    char *block = NULL;
+    for (int i = 0; i < 160; i++) {
+        if (i == 80) {
+            block = HeapAlloc(heap, 0, carved);
+            ck_assert_ptr_eq(block, idle);
+        }
+        char *churned = HeapAlloc(heap, 0, churn);
+        ck_assert_ptr_nonnull(churned);
+        churned[0] = 1;
+        churned[churn - 1] = 1;
+        ck_assert(HeapFree(heap, 0, churned));
+    }
+    ck_assert_uint_le(resident_pages(idle + carved + 4096, size - carved - 4096), 2);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapFree(heap, 0, block));
+    ck_assert(HeapFree(heap, 0, after));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 START_TEST(big_requests_take_the_lowest_free_block)
 {
     /* Two free blocks that both fit, the higher one freed last: a big
@@ -577,6 +608,7 @@ static Suite *make_suite(void)
     tcase_set_timeout(purge, 60);
     tcase_add_test(purge, compact_purges_big_free_blocks);
     tcase_add_test(purge, idle_free_blocks_are_purged_on_a_budget);
+    tcase_add_test(purge, a_split_free_block_keeps_its_age);
     tcase_add_test(purge, big_requests_take_the_lowest_free_block);
     tcase_add_test(purge, destroyed_heaps_segments_keep_little);
     suite_add_tcase(suite, purge);
