@@ -541,24 +541,30 @@ END_TEST
 
 START_TEST(big_requests_take_the_lowest_free_block)
 {
-    /* Two free blocks that both fit, the higher one freed last: a big
-     * request takes the lower one, so that big blocks pack at the bottom of
-     * the heap and the free memory above them stays untouched. */
-    HANDLE heap = HeapCreate(0, 0, 0);
+    /* Forty free blocks that all fit, freed from the lowest up, so that the
+     * lowest is the last of its list: a big request takes it, so that big
+     * blocks pack at the bottom of the heap and the free memory above them
+     * stays untouched.  A fixed-size heap has one segment, which its
+     * blocks fill from the bottom up, each freed one between two spacers. */
+    enum { COUNT = 40 };
+    HANDLE heap = HeapCreate(0, 0, 16 << 20);
     SIZE_T size = 200 << 10, spacer = 100 << 10;
-    char *low = HeapAlloc(heap, 0, size);
-    char *between = HeapAlloc(heap, 0, spacer);
-    char *high = HeapAlloc(heap, 0, size);
-    char *after = HeapAlloc(heap, 0, spacer);
-    ck_assert(low < between && between < high && high < after);
-    ck_assert(HeapFree(heap, 0, low));
-    ck_assert(HeapFree(heap, 0, high));
+    char *blocks[COUNT], *spacers[COUNT];
+    for (int i = 0; i < COUNT; i++) {
+        blocks[i] = HeapAlloc(heap, 0, size);
+        spacers[i] = HeapAlloc(heap, 0, spacer);
+        ck_assert(blocks[i] < spacers[i]);
+    }
+    for (int i = 1; i < COUNT; i++)
+        ck_assert(spacers[i - 1] < blocks[i]);
+    for (int i = 0; i < COUNT; i++)
+        ck_assert(HeapFree(heap, 0, blocks[i]));
     char *again = HeapAlloc(heap, 0, size);
-    ck_assert_ptr_eq(again, low);
+    ck_assert_ptr_eq(again, blocks[0]);
     ck_assert(HeapValidate(heap, 0, NULL));
     ck_assert(HeapFree(heap, 0, again));
-    ck_assert(HeapFree(heap, 0, between));
-    ck_assert(HeapFree(heap, 0, after));
+    for (int i = 0; i < COUNT; i++)
+        ck_assert(HeapFree(heap, 0, spacers[i]));
     ck_assert(HeapDestroy(heap));
 }
 END_TEST
