@@ -490,10 +490,10 @@ START_TEST(idle_free_blocks_are_purged_on_a_budget)
     ck_assert(after > idle && after <= idle + size + 32);
     memset(idle, 0x5A, size);
     ck_assert(HeapFree(heap, 0, idle));
-    /* Lots of freeing elsewhere, with no HeapCompact: after four purge
-     * intervals (32 MiB freed each) the block that stayed free is given
-     * back. */
-    for (int i = 0; i < 400; i++) {
+    /* Lots of freeing elsewhere, with no HeapCompact: the second purge
+     * pass that finds the block still free (after 64 MiB freed, a pass
+     * every 32 MiB) gives it back; 80 MiB are freed here. */
+    for (int i = 0; i < 160; i++) {
         char *block = HeapAlloc(heap, 0, churn);
         ck_assert_ptr_nonnull(block);
         ck_assert(block + churn <= idle || block >= idle + size);
@@ -504,6 +504,67 @@ START_TEST(idle_free_blocks_are_purged_on_a_budget)
     ck_assert_uint_le(resident_pages(idle, size), 2);
     ck_assert(HeapValidate(heap, 0, NULL));
     ck_assert(HeapFree(heap, 0, after));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
+START_TEST(a_split_free_block_keeps_its_age)
+{
+    /* A block that has seen one purge pass, then serves a small request:
+     * the rest of it has been free just as long, so the next pass gives it
+     * back (a pass every 32 MiB freed, 40 MiB between the checks). */
+    HANDLE heap = HeapCreate(0, 0, 0);
+    SIZE_T size = 400 << 10, churn = 512 << 10, carved = 64 << 10;
+    char *idle = HeapAlloc(heap, 0, size);
+    char *after = HeapAlloc(heap, 0, 100 << 10);
+    memset(idle, 0x5A, size);
+    ck_assert(HeapFree(heap, 0, idle));
+    char *block = NULL;
+    for (int i = 0; i < 160; i++) {
+        if (i == 80) {
+            block = HeapAlloc(heap, 0, carved);
+            ck_assert_ptr_eq(block, idle);
+        }
+        char *churned = HeapAlloc(heap, 0, churn);
+        ck_assert_ptr_nonnull(churned);
+        churned[0] = 1;
+        churned[churn - 1] = 1;
+        ck_assert(HeapFree(heap, 0, churned));
+    }
+    ck_assert_uint_le(resident_pages(idle + carved + 4096, size - carved - 4096), 2);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapFree(heap, 0, block));
+    ck_assert(HeapFree(heap, 0, after));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
+START_TEST(big_requests_take_the_lowest_free_block)
+{
+    /* Forty free blocks that all fit, freed from the lowest up, so that the
+     * lowest is the last of its list: a big request takes it, so that big
+     * blocks pack at the bottom of the heap and the free memory above them
+     * stays untouched.  A fixed-size heap has one segment, which its
+     * blocks fill from the bottom up, each freed one between two spacers. */
+    enum { COUNT = 40 };
+    HANDLE heap = HeapCreate(0, 0, 16 << 20);
+    SIZE_T size = 200 << 10, spacer = 100 << 10;
+    char *blocks[COUNT], *spacers[COUNT];
+    for (int i = 0; i < COUNT; i++) {
+        blocks[i] = HeapAlloc(heap, 0, size);
+        spacers[i] = HeapAlloc(heap, 0, spacer);
+        ck_assert(blocks[i] < spacers[i]);
+    }
+    for (int i = 1; i < COUNT; i++)
+        ck_assert(spacers[i - 1] < blocks[i]);
+    for (int i = 0; i < COUNT; i++)
+        ck_assert(HeapFree(heap, 0, blocks[i]));
+    char *again = HeapAlloc(heap, 0, size);
+    ck_assert_ptr_eq(again, blocks[0]);
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapFree(heap, 0, again));
+    for (int i = 0; i < COUNT; i++)
+        ck_assert(HeapFree(heap, 0, spacers[i]));
     ck_assert(HeapDestroy(heap));
 }
 END_TEST
@@ -553,6 +614,8 @@ static Suite *make_suite(void)
     tcase_set_timeout(purge, 60);
     tcase_add_test(purge, compact_purges_big_free_blocks);
     tcase_add_test(purge, idle_free_blocks_are_purged_on_a_budget);
+    tcase_add_test(purge, a_split_free_block_keeps_its_age);
+    tcase_add_test(purge, big_requests_take_the_lowest_free_block);
     tcase_add_test(purge, destroyed_heaps_segments_keep_little);
     suite_add_tcase(suite, purge);
     return suite;
