@@ -105,15 +105,15 @@ struct segment {
     size_t meta_size;
     DWORD protect;
     BOOL end_prev_free;         /* the last committed block is free */
-    uint64_t *busy_bits;        /* bit n: a busy ordinary block's data starts at base + 16n */
     /* Entry k, for the KiB at base + k KiB, says where the front-end groups
      * there begin: the group that begins inside it (low half: 1 + its offset
      * in the KiB in 16-byte units, or 0), and the group its first byte
      * belongs to (high half: 1 + how far before the KiB that one begins, in
      * 16-byte units, or 0).  Every group is over a KiB, so no KiB has two
-     * beginning inside it.  Last, so that it is found with no load of a
-     * pointer. */
-    uint32_t group_map[];
+     * beginning inside it. */
+    uint32_t *group_map;
+    /* Last, so that every back-end call finds it with no load of a pointer. */
+    uint64_t busy_bits[];       /* bit n: a busy ordinary block's data starts at base + 16n */
 };
 
 #define GROUP_MAP_KIB_SHIFT 10u

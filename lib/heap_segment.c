@@ -100,8 +100,8 @@ struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit
         return segment;
     }
 
-    size_t bits_offset = (sizeof(struct segment) + group_map_bytes(reserve) + 7) & ~(size_t)7;
-    size_t meta_size = (bits_offset + bitmap_bytes(reserve) + HEAP_PAGE - 1) & ~(size_t)(HEAP_PAGE - 1);
+    size_t map_offset = sizeof(struct segment) + bitmap_bytes(reserve);
+    size_t meta_size = (map_offset + group_map_bytes(reserve) + HEAP_PAGE - 1) & ~(size_t)(HEAP_PAGE - 1);
     void *meta = mmap(NULL, meta_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (meta == MAP_FAILED)
         return NULL;
@@ -117,7 +117,7 @@ struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit
     segment->reserved = reserve;
     segment->committed = commit;
     segment->meta_size = meta_size;
-    segment->busy_bits = (uint64_t *)((char *)meta + bits_offset);
+    segment->group_map = (uint32_t *)((char *)meta + map_offset);
     segment->protect = protect;
     segment->heap = owner;
     if (!heap_map_set(segment->base, reserve, (uintptr_t)segment)) {
@@ -557,7 +557,8 @@ void *backend_alloc(struct heap *heap, size_t size)
             return NULL;
         index = free_list_index(found->header.size);
     }
-    struct segment *segment = segment_at((uintptr_t)found);
+    /* Most heaps have one segment: no map lookup for them. */
+    struct segment *segment = heap->segments->next ? segment_at((uintptr_t)found) : heap->segments;
     struct block *block = &found->header;
     if (block->size - need < HEAP_MIN_BLOCK) {
         free_list_unlink(heap, found, index);
