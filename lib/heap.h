@@ -436,7 +436,7 @@ static inline struct lfh_group *lfh_slot_group(const struct segment *segment, ui
     if (data % HEAP_ALIGN || data < first + LFH_GROUP_HEADER + HEAP_BLOCK_HEADER || data >= blocks_end(segment))
         return NULL;
     const struct block *header = block_of((void *)data);
-    uint32_t offset = header->size;     /* read once: the caller may be writing it */
+    uint32_t offset = __atomic_load_n(&header->size, __ATOMIC_RELAXED);   /* once: the caller may be writing it */
     if (offset < LFH_GROUP_HEADER - HEAP_BLOCK_HEADER || offset > (uintptr_t)header - first)
         return NULL;
     uintptr_t start = (uintptr_t)header - offset;
@@ -450,16 +450,17 @@ static inline struct lfh_group *lfh_slot_group(const struct segment *segment, ui
     return group;
 }
 
-/* lfh_slot_group without reading the header before data: the segment's
- * group map says which group covers the address, and data is that slot if
- * it sits exactly where the group puts it.  HeapValidate's way: a loop over
- * many blocks then reads no block memory, only the groups' headers.  (A free
- * is better off reading the header, which the caller has usually touched:
- * the map is two loads further from the group.) */
+/* lfh_slot_group finding the group without the header before data: the
+ * segment's group map says which group covers the address, and data is that
+ * slot if it sits exactly where the group puts it and its header is intact.
+ * HeapValidate's way: the header is read beside the group's, not before it,
+ * so a loop over many blocks has more of those reads in flight.  (A free is
+ * better off reading the header first, which the caller has usually
+ * touched: the map is two loads further from the group.) */
 static inline struct lfh_group *lfh_mapped_slot_group(const struct segment *segment, uintptr_t data, unsigned *index)
 {
     uint32_t entry = __atomic_load_n(&segment->group_map[(data - segment->base) >> GROUP_MAP_KIB_SHIFT],
-                                     __ATOMIC_RELAXED);
+                                     __ATOMIC_ACQUIRE);
     uintptr_t kib = data & ~(uintptr_t)(GROUP_MAP_KIB - 1), begins = entry & 0xFFFF, covers = entry >> 16;
     uintptr_t start = kib + (begins - 1) * HEAP_ALIGN;
     if (!begins || data < start) {
@@ -475,6 +476,10 @@ static inline struct lfh_group *lfh_mapped_slot_group(const struct segment *segm
     unsigned slot = (unsigned)((offset * group->stride_inverse) >> 32);
     if (slot >= group->count || (uint64_t)slot * group->stride != offset)
         return NULL;
+    const struct block *header = block_of((void *)data);
+    if (header->size != offset + LFH_GROUP_HEADER - HEAP_BLOCK_HEADER || header->type != BLOCK_SLOT ||
+        header->flags != slot || __atomic_load_n(&header->tail, __ATOMIC_RELAXED) > group->stride - HEAP_BLOCK_HEADER)
+        return NULL;            /* smashed */
     *index = slot;
     return group;
 }

@@ -260,8 +260,25 @@ void lfh_activate(struct heap *heap, int bin)
     __atomic_store_n(&heap->bin_active[bin], 1, __ATOMIC_RELEASE);
 }
 
+/* Spoils the key of every group of the segment, found from its group map:
+ * a cached segment comes back to a new heap with its first pages as they
+ * were, and a slot pointer of the destroyed heap must then be no slot. */
+static void forget_groups(struct segment *segment)
+{
+    for (size_t kib = 0; kib < segment->committed >> GROUP_MAP_KIB_SHIFT; kib++) {
+        uint32_t begins = segment->group_map[kib] & 0xFFFF;
+        if (begins) {
+            struct lfh_group *group = (struct lfh_group *)(segment->base + (kib << GROUP_MAP_KIB_SHIFT) +
+                                                           (begins - 1) * HEAP_ALIGN);
+            __atomic_store_n(&group->key, ~lfh_group_key(group), __ATOMIC_RELAXED);
+        }
+    }
+}
+
 void lfh_destroy(struct heap *heap)
 {
+    for (struct segment *segment = heap->segments; segment; segment = segment->next)
+        forget_groups(segment);
     pthread_mutex_lock(&lfh_pool_lock);
     while (heap->caches) {
         struct lfh_cache *next = heap->caches->next;
@@ -291,11 +308,13 @@ static void map_group(struct lfh_group *group, bool live)
     struct segment *segment = segment_at(start);
     uint32_t *entry = &segment->group_map[(start - segment->base) >> GROUP_MAP_KIB_SHIFT];
     uint32_t begins = live ? (uint32_t)((start % GROUP_MAP_KIB) / HEAP_ALIGN + 1) : 0;
-    __atomic_store_n(entry, (*entry & ~(uint32_t)0xFFFF) | begins, __ATOMIC_RELAXED);
+    /* Released after the group's header is written: a validation in flight
+     * that finds the group finds it whole. */
+    __atomic_store_n(entry, (*entry & ~(uint32_t)0xFFFF) | begins, __ATOMIC_RELEASE);
     for (uintptr_t kib = (start | (GROUP_MAP_KIB - 1)) + 1; kib < end; kib += GROUP_MAP_KIB) {
         entry = &segment->group_map[(kib - segment->base) >> GROUP_MAP_KIB_SHIFT];
         uint32_t covers = live ? (uint32_t)((kib - start) / HEAP_ALIGN + 1) : 0;
-        __atomic_store_n(entry, (*entry & 0xFFFF) | covers << 16, __ATOMIC_RELAXED);
+        __atomic_store_n(entry, (*entry & 0xFFFF) | covers << 16, __ATOMIC_RELEASE);
     }
 }
 

@@ -246,6 +246,8 @@ static void free_list_remove(struct heap *heap, struct free_block *block)
     free_list_unlink(heap, block, free_list_index(block->header.size));
 }
 
+_Static_assert(FREE_LISTS % 64, "index FREE_LISTS, which the search may start at, lies inside nonempty");
+
 /* The first non-empty list at or after index, or FREE_LISTS. */
 static unsigned next_nonempty_list(const struct heap *heap, unsigned index)
 {

@@ -427,6 +427,60 @@ START_TEST(a_copy_of_a_slot_and_what_precedes_it_is_no_slot)
 }
 END_TEST
 
+/* A heap's first segment goes back to a cache when it is destroyed, and the
+ * next heap gets it with its first pages as they were: a slot pointer of
+ * the old heap must be no slot of the new one. */
+START_TEST(a_slot_of_a_destroyed_heap_is_no_slot_of_the_next)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    void *slots[40];
+    for (int i = 0; i < 40; i++)
+        slots[i] = HeapAlloc(heap, 0, 48);      /* the bin switches to the front end */
+    void *stale = slots[39];
+    ck_assert(HeapDestroy(heap));
+    HANDLE next = HeapCreate(0, 0, 0);
+    ck_assert_msg(next == heap, "the new heap is not where the old one was: this test needs it there");
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!HeapValidate(next, 0, stale));
+    ck_assert_last_error(SENTINEL_ERROR);
+    ck_assert_uint_eq(HeapSize(next, 0, stale), (SIZE_T)-1);
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!HeapFree(next, 0, stale));
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    ck_assert_ptr_null(HeapReAlloc(next, 0, stale, 10));
+    ck_assert(HeapValidate(next, 0, NULL));
+    for (int i = 0; i < 40; i++)
+        ck_assert_ptr_nonnull(slots[i] = HeapAlloc(next, 0, 48));
+    for (int i = 0; i < 40; i++)
+        ck_assert(HeapFree(next, 0, slots[i]));
+    ck_assert(HeapValidate(next, 0, NULL));
+    ck_assert(HeapDestroy(next));
+}
+END_TEST
+
+/* HeapValidate of a front-end slot whose header an overrun of the slot
+ * before it smashed reports it, and is content again once it is mended. */
+START_TEST(a_slot_with_a_smashed_header_is_invalid)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    char *slots[40];
+    for (int i = 0; i < 40; i++)
+        slots[i] = HeapAlloc(heap, 0, 48);
+    char *slot = slots[30], saved[8];
+    ck_assert(HeapValidate(heap, 0, slot));
+    memcpy(saved, slot - 8, sizeof(saved));
+    memset(slot - 8, 0x41, sizeof(saved));
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!HeapValidate(heap, 0, slot));
+    ck_assert_last_error(SENTINEL_ERROR);
+    memcpy(slot - 8, saved, sizeof(saved));
+    ck_assert(HeapValidate(heap, 0, slot));
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 START_TEST(validate_whole_heap_keeps_last_error)
 {
     SetLastError(SENTINEL_ERROR);
@@ -1240,6 +1294,8 @@ static Suite *make_suite(void)
     tcase_add_test(blocks, free_null);
     tcase_add_test(blocks, bad_pointers_fail_cleanly);
     tcase_add_test(blocks, a_copy_of_a_slot_and_what_precedes_it_is_no_slot);
+    tcase_add_test(blocks, a_slot_of_a_destroyed_heap_is_no_slot_of_the_next);
+    tcase_add_test(blocks, a_slot_with_a_smashed_header_is_invalid);
     tcase_add_test(blocks, validate_whole_heap_keeps_last_error);
     tcase_add_test(blocks, double_free_never_corrupts);
     tcase_add_test(blocks, corrupted_header_detected);
