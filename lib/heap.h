@@ -119,6 +119,18 @@ struct segment {
 #define GROUP_MAP_KIB_SHIFT 10u
 #define GROUP_MAP_KIB (1u << GROUP_MAP_KIB_SHIFT)
 
+/* From the entry of the KiB at kib: where the group that begins inside it
+ * begins, and where the one its first byte belongs to begins; 0 for none. */
+static inline uintptr_t group_map_begins(uintptr_t kib, uint32_t entry)
+{
+    return entry & 0xFFFF ? kib + ((entry & 0xFFFF) - 1) * HEAP_ALIGN : 0;
+}
+
+static inline uintptr_t group_map_covers(uintptr_t kib, uint32_t entry)
+{
+    return entry >> 16 ? kib - ((entry >> 16) - 1) * HEAP_ALIGN : 0;
+}
+
 static inline bool busy_bit(const struct segment *segment, uintptr_t data)
 {
     size_t n = (data - segment->base) / HEAP_ALIGN;
@@ -217,6 +229,16 @@ static inline uint64_t lfh_free_slots(const struct lfh_group *group)
 static inline void *slot_data(struct lfh_group *group, unsigned index)
 {
     return (char *)group + LFH_GROUP_HEADER + (size_t)index * group->stride;
+}
+
+/* Whether slot index's header is the one new_group wrote, but for its tail:
+ * an overrun of the slot before it smashes it. */
+static inline bool lfh_slot_header_intact(struct lfh_group *group, unsigned index)
+{
+    const struct block *header = block_of(slot_data(group, index));
+    return header->type == BLOCK_SLOT && header->size == (uintptr_t)header - (uintptr_t)group &&
+           header->flags == index &&
+           __atomic_load_n(&header->tail, __ATOMIC_RELAXED) <= group->stride - HEAP_BLOCK_HEADER;
 }
 
 /* ---- the heap ------------------------------------------------------------ */
@@ -461,12 +483,11 @@ static inline struct lfh_group *lfh_mapped_slot_group(const struct segment *segm
 {
     uint32_t entry = __atomic_load_n(&segment->group_map[(data - segment->base) >> GROUP_MAP_KIB_SHIFT],
                                      __ATOMIC_ACQUIRE);
-    uintptr_t kib = data & ~(uintptr_t)(GROUP_MAP_KIB - 1), begins = entry & 0xFFFF, covers = entry >> 16;
-    uintptr_t start = kib + (begins - 1) * HEAP_ALIGN;
-    if (!begins || data < start) {
-        if (!covers)
+    uintptr_t kib = data & ~(uintptr_t)(GROUP_MAP_KIB - 1), start = group_map_begins(kib, entry);
+    if (!start || data < start) {
+        start = group_map_covers(kib, entry);
+        if (!start)
             return NULL;
-        start = kib - (covers - 1) * HEAP_ALIGN;
     }
     struct lfh_group *group = (struct lfh_group *)start;
     if (__atomic_load_n(&group->key, __ATOMIC_RELAXED) != lfh_group_key(group))
@@ -476,10 +497,8 @@ static inline struct lfh_group *lfh_mapped_slot_group(const struct segment *segm
     unsigned slot = (unsigned)((offset * group->stride_inverse) >> 32);
     if (slot >= group->count || (uint64_t)slot * group->stride != offset)
         return NULL;
-    const struct block *header = block_of((void *)data);
-    if (header->size != offset + LFH_GROUP_HEADER - HEAP_BLOCK_HEADER || header->type != BLOCK_SLOT ||
-        header->flags != slot || __atomic_load_n(&header->tail, __ATOMIC_RELAXED) > group->stride - HEAP_BLOCK_HEADER)
-        return NULL;            /* smashed */
+    if (!lfh_slot_header_intact(group, slot))
+        return NULL;
     *index = slot;
     return group;
 }

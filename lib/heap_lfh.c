@@ -260,18 +260,21 @@ void lfh_activate(struct heap *heap, int bin)
     __atomic_store_n(&heap->bin_active[bin], 1, __ATOMIC_RELEASE);
 }
 
+/* A stray pointer into what the group was is no slot from now on. */
+static void spoil_key(struct lfh_group *group)
+{
+    __atomic_store_n(&group->key, ~lfh_group_key(group), __ATOMIC_RELAXED);
+}
+
 /* Spoils the key of every group of the segment, found from its group map:
  * a cached segment comes back to a new heap with its first pages as they
  * were, and a slot pointer of the destroyed heap must then be no slot. */
 static void forget_groups(struct segment *segment)
 {
     for (size_t kib = 0; kib < segment->committed >> GROUP_MAP_KIB_SHIFT; kib++) {
-        uint32_t begins = segment->group_map[kib] & 0xFFFF;
-        if (begins) {
-            struct lfh_group *group = (struct lfh_group *)(segment->base + (kib << GROUP_MAP_KIB_SHIFT) +
-                                                           (begins - 1) * HEAP_ALIGN);
-            __atomic_store_n(&group->key, ~lfh_group_key(group), __ATOMIC_RELAXED);
-        }
+        uintptr_t start = group_map_begins(segment->base + (kib << GROUP_MAP_KIB_SHIFT), segment->group_map[kib]);
+        if (start)
+            spoil_key((struct lfh_group *)start);
     }
 }
 
@@ -412,15 +415,12 @@ bool lfh_validate_group(struct lfh_group *group)
     if (group->key != lfh_group_key(group) || group->bin >= LFH_BINS || group->stride != bin_stride(group->bin) ||
         group->count != group_slots(group->stride) || group->stride_inverse != stride_inverse(group->stride) ||
         !group->owner ||
-        block_of(group)->size < LFH_GROUP_HEADER + (size_t)group->count * group->stride ||
+        block_of(group)->size < HEAP_BLOCK_HEADER + group_bytes(group->count, group->stride) ||
         (lfh_free_slots(group) & ~all_slots(group->count)))
         return false;
-    for (unsigned i = 0; i < group->count; i++) {
-        const struct block *header = block_of(slot_data(group, i));
-        if (header->type != BLOCK_SLOT || header->size != (uintptr_t)header - (uintptr_t)group || header->flags != i ||
-            __atomic_load_n(&header->tail, __ATOMIC_RELAXED) > group->stride - HEAP_BLOCK_HEADER)
+    for (unsigned i = 0; i < group->count; i++)
+        if (!lfh_slot_header_intact(group, i))
             return false;
-    }
     return true;
 }
 
@@ -454,9 +454,8 @@ size_t lfh_release_empty_groups(struct heap *heap)
     size_t released = 0;
     for (struct lfh_group *next; empty; empty = next, released++) {
         next = empty->next_available;
-        /* A stray pointer into what the group was is no slot from now on. */
         map_group(empty, false);
-        __atomic_store_n(&empty->key, ~lfh_group_key(empty), __ATOMIC_RELAXED);
+        spoil_key(empty);
         backend_free(heap, segment_at((uintptr_t)empty), block_of(empty));
     }
     return released;
