@@ -71,6 +71,24 @@ static const char *interior(const void *block, size_t offset)
     return (const char *)block + offset;
 }
 
+/* Every call that takes a block refuses pointer as no block of the heap:
+ * HeapValidate leaves the last error alone, the others set
+ * ERROR_INVALID_PARAMETER.  what names the pointer in a failure. */
+static void expect_no_block(HANDLE heap, const void *pointer, const char *what)
+{
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_msg(!HeapValidate(heap, 0, pointer), "HeapValidate accepted %s", what);
+    ck_assert_last_error(SENTINEL_ERROR);
+    ck_assert_msg(!HeapFree(heap, 0, (void *)pointer), "HeapFree accepted %s", what);
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_msg(!HeapReAlloc(heap, 0, (void *)pointer, 10), "HeapReAlloc accepted %s", what);
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_msg(HeapSize(heap, 0, pointer) == (SIZE_T)-1, "HeapSize accepted %s", what);
+    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+}
+
 /* ---- H: creating heaps ------------------------------------------------------------------ */
 
 START_TEST(heap_handles_are_64k_aligned)
@@ -365,17 +383,9 @@ START_TEST(bad_pointers_fail_cleanly)
         (const char *)live + 1,
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        SetLastError(SENTINEL_ERROR);
-        ck_assert_msg(!HeapValidate(heap, 0, bad[i]), "HeapValidate accepted bad pointer %zu", i);
-        ck_assert_last_error(SENTINEL_ERROR);
-        ck_assert_msg(!HeapFree(heap, 0, (void *)bad[i]), "HeapFree accepted bad pointer %zu", i);
-        ck_assert_last_error(ERROR_INVALID_PARAMETER);
-        SetLastError(SENTINEL_ERROR);
-        ck_assert_ptr_null(HeapReAlloc(heap, 0, (void *)bad[i], 10));
-        ck_assert_last_error(ERROR_INVALID_PARAMETER);
-        SetLastError(SENTINEL_ERROR);
-        ck_assert_uint_eq(HeapSize(heap, 0, bad[i]), (SIZE_T)-1);
-        ck_assert_last_error(ERROR_INVALID_PARAMETER);
+        char what[32];
+        snprintf(what, sizeof(what), "bad pointer %zu", i);
+        expect_no_block(heap, bad[i], what);
     }
     ck_assert(HeapValidate(heap, 0, NULL));
     ck_assert(HeapValidate(other, 0, NULL));
@@ -409,15 +419,7 @@ START_TEST(a_copy_of_a_slot_and_what_precedes_it_is_no_slot)
     ck_assert_ptr_nonnull(copy);
     memcpy(copy, from, length);
     memcpy(snapshot, copy, length);
-    void *lookalike = copy + (slot - from);
-    SetLastError(SENTINEL_ERROR);
-    ck_assert(!HeapValidate(heap, 0, lookalike));
-    ck_assert_uint_eq(HeapSize(heap, 0, lookalike), (SIZE_T)-1);
-    ck_assert_last_error(ERROR_INVALID_PARAMETER);
-    ck_assert(!HeapFree(heap, 0, lookalike));
-    ck_assert_last_error(ERROR_INVALID_PARAMETER);
-    ck_assert_ptr_null(HeapReAlloc(heap, 0, lookalike, 10));
-    ck_assert_last_error(ERROR_INVALID_PARAMETER);
+    expect_no_block(heap, copy + (slot - from), "the copy of a slot");
     ck_assert(memcmp(copy, snapshot, length) == 0);
     ck_assert(HeapValidate(heap, 0, NULL));
     ck_assert(HeapValidate(heap, 0, slot));
@@ -440,15 +442,7 @@ START_TEST(a_slot_of_a_destroyed_heap_is_no_slot_of_the_next)
     ck_assert(HeapDestroy(heap));
     HANDLE next = HeapCreate(0, 0, 0);
     ck_assert_msg(next == heap, "the new heap is not where the old one was: this test needs it there");
-    SetLastError(SENTINEL_ERROR);
-    ck_assert(!HeapValidate(next, 0, stale));
-    ck_assert_last_error(SENTINEL_ERROR);
-    ck_assert_uint_eq(HeapSize(next, 0, stale), (SIZE_T)-1);
-    ck_assert_last_error(ERROR_INVALID_PARAMETER);
-    SetLastError(SENTINEL_ERROR);
-    ck_assert(!HeapFree(next, 0, stale));
-    ck_assert_last_error(ERROR_INVALID_PARAMETER);
-    ck_assert_ptr_null(HeapReAlloc(next, 0, stale, 10));
+    expect_no_block(next, stale, "a slot of the destroyed heap");
     ck_assert(HeapValidate(next, 0, NULL));
     for (int i = 0; i < 40; i++)
         ck_assert_ptr_nonnull(slots[i] = HeapAlloc(next, 0, 48));
