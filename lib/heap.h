@@ -463,7 +463,7 @@ static inline struct lfh_group *lfh_slot_group(const struct segment *segment, ui
         return NULL;
     uintptr_t start = (uintptr_t)header - offset;
     struct lfh_group *group = (struct lfh_group *)start;
-    if (start % HEAP_ALIGN || __atomic_load_n(&group->key, __ATOMIC_RELAXED) != lfh_group_key(group))
+    if (start % HEAP_ALIGN || __atomic_load_n(&group->key, __ATOMIC_ACQUIRE) != lfh_group_key(group))
         return NULL;
     unsigned slot = header->flags;
     if (slot >= group->count || offset != LFH_GROUP_HEADER - HEAP_BLOCK_HEADER + slot * group->stride)
@@ -490,7 +490,7 @@ static inline struct lfh_group *lfh_mapped_slot_group(const struct segment *segm
             return NULL;
     }
     struct lfh_group *group = (struct lfh_group *)start;
-    if (__atomic_load_n(&group->key, __ATOMIC_RELAXED) != lfh_group_key(group))
+    if (__atomic_load_n(&group->key, __ATOMIC_ACQUIRE) != lfh_group_key(group))
         return NULL;            /* its header smashed by an overrun of the block before it */
     /* Before the first slot, offset wraps round, and no slot matches. */
     uint64_t offset = data - start - LFH_GROUP_HEADER;

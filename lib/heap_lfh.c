@@ -337,9 +337,12 @@ static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, i
         };
     }
     *group = (struct lfh_group){
-        .local_free = all_slots(count), .key = lfh_group_key(group), .bin = (uint16_t)bin, .count = (uint16_t)count,
+        .local_free = all_slots(count), .key = ~lfh_group_key(group), .bin = (uint16_t)bin, .count = (uint16_t)count,
         .stride = (uint16_t)stride, .stride_inverse = stride_inverse(stride), .owner = cache,
     };
+    /* The key last, released: a stray pointer that races this finds the
+     * group whole or not at all, never a count or stride half written. */
+    __atomic_store_n(&group->key, lfh_group_key(group), __ATOMIC_RELEASE);
     map_group(group, true);
     lfh_make_available(cache, group);
     return group;
