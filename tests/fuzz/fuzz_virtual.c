@@ -183,17 +183,23 @@ static void forget_handle(struct handle *handle)
     handle->kind = NO_HANDLE;
 }
 
+/* Windows ignores a kernel handle's two low bits (ntdef.h's
+ * OBJ_HANDLE_TAGBITS, left to programs as tags), so 0x27 names what 0x24
+ * names; the library does the same. */
+#define HANDLE_TAG_BITS ((uintptr_t)3)
+
 static struct handle *handle_of(HANDLE value)
 {
+    uintptr_t untagged = (uintptr_t)value & ~HANDLE_TAG_BITS;
     for (int i = 0; i < MAX_HANDLES; i++)
-        if (model.handles[i].kind != NO_HANDLE && model.handles[i].value == value)
+        if (model.handles[i].kind != NO_HANDLE && (uintptr_t)model.handles[i].value == untagged)
             return &model.handles[i];
     return NULL;
 }
 
 static struct handle *add_handle(HANDLE value, enum kind kind, int section, unsigned rights)
 {
-    FUZZ_CHECK(value && value != INVALID_HANDLE_VALUE, "a new handle is %p", value);
+    FUZZ_CHECK(value && !((uintptr_t)value & HANDLE_TAG_BITS), "a new handle is %p", value);
     FUZZ_CHECK(!handle_of(value), "handle %p handed out twice", value);
     for (int i = 0; i < MAX_HANDLES; i++) {
         struct handle *handle = &model.handles[i];
