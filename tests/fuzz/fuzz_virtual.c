@@ -4,15 +4,15 @@
  * MEM_RESET, writes to pages, CreateFileMapping on the paging file and on a
  * file, OpenFileMapping, MapViewOfFile, UnmapViewOfFile, CloseHandle,
  * DuplicateHandle) with good and bad arguments: live, interior, unaligned,
- * freed and foreign pointers, live, closed, bogus and pseudo handles, sizes
- * from 0 to near SIZE_MAX, valid and invalid flag combinations.  The model
- * knows every allocation page by page (state, protection, contents), every
- * section (size, protection, name, handles and views that keep it alive) and
- * every handle (its object and access), so it predicts each call's result
- * and error.  After every call VirtualQuery must describe every allocation
- * exactly as the model does and every readable page must hold what was
- * written.  At the end of an input everything is released and the names are
- * gone, and no descriptor leaked. */
+ * freed and foreign pointers, live (also with tag bits), closed, bogus and
+ * pseudo handles, sizes from 0 to near SIZE_MAX, valid and invalid flag
+ * combinations.  The model knows every allocation page by page (state,
+ * protection, contents), every section (size, protection, name, handles and
+ * views that keep it alive) and every handle (its object and access), so it
+ * predicts each call's result and error.  After every call VirtualQuery must
+ * describe every allocation exactly as the model does and every readable
+ * page must hold what was written.  At the end of an input everything is
+ * released and the names are gone, and no descriptor leaked. */
 #include <string.h>
 #include <unistd.h>
 #include <windows.h>
@@ -299,11 +299,14 @@ static HANDLE choose_handle(struct input *in)
 {
     unsigned how = input_pick(in, 12);
     if (how < 6) {
-        unsigned start = input_pick(in, MAX_HANDLES);
+        /* Choice 5 sets one of the three tags (see handle_of), taken from
+         * the byte's high part so the other choices read inputs as before. */
+        unsigned byte = input_byte(in), start = byte % MAX_HANDLES;
+        uintptr_t tag = how == 5 ? 1 + byte / MAX_HANDLES % 3 : 0;
         for (unsigned i = 0; i < MAX_HANDLES; i++) {
             const struct handle *handle = &model.handles[(start + i) % MAX_HANDLES];
             if (handle->kind != NO_HANDLE)
-                return handle->value;
+                return (HANDLE)((uintptr_t)handle->value | tag);
         }
     }
     switch (how % 6) {
