@@ -97,6 +97,31 @@ START_TEST(closing_twice_fails)
 }
 END_TEST
 
+/* Windows ignores a handle's two low bits (ntdef.h's OBJ_HANDLE_TAGBITS,
+ * free for programs to use as tags): a tagged value names the same handle
+ * in every call, and closing it closes that handle. */
+START_TEST(tagged_handles_name_the_untagged_one)
+{
+    HANDLE handle = new_process_handle(TRUE);
+    for (uintptr_t tag = 1; tag <= 3; tag++) {
+        HANDLE tagged = (HANDLE)((uintptr_t)handle | tag), duplicate = NULL;
+        DWORD flags = 0;
+        ck_assert(GetHandleInformation(tagged, &flags));
+        ck_assert_uint_eq(flags, HANDLE_FLAG_INHERIT);
+        ck_assert(DuplicateHandle(GetCurrentProcess(), tagged, GetCurrentProcess(), &duplicate, 0, FALSE,
+                                  DUPLICATE_SAME_ACCESS));
+        ck_assert_uint_eq((uintptr_t)duplicate % 4, 0);
+        ck_assert_ptr_ne(duplicate, handle);
+        ck_assert(process_handle_is_current(duplicate));
+        ck_assert(CloseHandle(duplicate));
+    }
+    ck_assert(CloseHandle((HANDLE)((uintptr_t)handle | 3)));
+    SetLastError(0);
+    ck_assert(!CloseHandle(handle));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+}
+END_TEST
+
 START_TEST(duplicate_close_source_reuses_the_value)
 {
     HANDLE source = new_process_handle(FALSE), duplicate = NULL;
@@ -330,6 +355,7 @@ static Suite *make_suite(void)
     tcase_add_test(api, close_bogus_handles_fails);
     tcase_add_test(api, duplicated_process_handle_is_real);
     tcase_add_test(api, closing_twice_fails);
+    tcase_add_test(api, tagged_handles_name_the_untagged_one);
     tcase_add_test(api, duplicate_close_source_reuses_the_value);
     tcase_add_test(api, protected_source_is_not_closed);
     tcase_add_test(api, duplicate_same_attributes);

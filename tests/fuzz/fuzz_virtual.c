@@ -4,15 +4,15 @@
  * MEM_RESET, writes to pages, CreateFileMapping on the paging file and on a
  * file, OpenFileMapping, MapViewOfFile, UnmapViewOfFile, CloseHandle,
  * DuplicateHandle) with good and bad arguments: live, interior, unaligned,
- * freed and foreign pointers, live, closed, bogus and pseudo handles, sizes
- * from 0 to near SIZE_MAX, valid and invalid flag combinations.  The model
- * knows every allocation page by page (state, protection, contents), every
- * section (size, protection, name, handles and views that keep it alive) and
- * every handle (its object and access), so it predicts each call's result
- * and error.  After every call VirtualQuery must describe every allocation
- * exactly as the model does and every readable page must hold what was
- * written.  At the end of an input everything is released and the names are
- * gone, and no descriptor leaked. */
+ * freed and foreign pointers, live (also with tag bits), closed, bogus and
+ * pseudo handles, sizes from 0 to near SIZE_MAX, valid and invalid flag
+ * combinations.  The model knows every allocation page by page (state,
+ * protection, contents), every section (size, protection, name, handles and
+ * views that keep it alive) and every handle (its object and access), so it
+ * predicts each call's result and error.  After every call VirtualQuery must
+ * describe every allocation exactly as the model does and every readable
+ * page must hold what was written.  At the end of an input everything is
+ * released and the names are gone, and no descriptor leaked. */
 #include <string.h>
 #include <unistd.h>
 #include <windows.h>
@@ -183,17 +183,23 @@ static void forget_handle(struct handle *handle)
     handle->kind = NO_HANDLE;
 }
 
+/* Windows ignores a kernel handle's two low bits (ntdef.h's
+ * OBJ_HANDLE_TAGBITS, left to programs as tags), so 0x27 names what 0x24
+ * names; the library does the same. */
+#define HANDLE_TAG_BITS ((uintptr_t)3)
+
 static struct handle *handle_of(HANDLE value)
 {
+    uintptr_t untagged = (uintptr_t)value & ~HANDLE_TAG_BITS;
     for (int i = 0; i < MAX_HANDLES; i++)
-        if (model.handles[i].kind != NO_HANDLE && model.handles[i].value == value)
+        if (model.handles[i].kind != NO_HANDLE && (uintptr_t)model.handles[i].value == untagged)
             return &model.handles[i];
     return NULL;
 }
 
 static struct handle *add_handle(HANDLE value, enum kind kind, int section, unsigned rights)
 {
-    FUZZ_CHECK(value && value != INVALID_HANDLE_VALUE, "a new handle is %p", value);
+    FUZZ_CHECK(value && !((uintptr_t)value & HANDLE_TAG_BITS), "a new handle is %p", value);
     FUZZ_CHECK(!handle_of(value), "handle %p handed out twice", value);
     for (int i = 0; i < MAX_HANDLES; i++) {
         struct handle *handle = &model.handles[i];
@@ -293,11 +299,14 @@ static HANDLE choose_handle(struct input *in)
 {
     unsigned how = input_pick(in, 12);
     if (how < 6) {
-        unsigned start = input_pick(in, MAX_HANDLES);
+        /* Choice 5 sets one of the three tags (see handle_of), taken from
+         * the byte's high part so the other choices read inputs as before. */
+        unsigned byte = input_byte(in), start = byte % MAX_HANDLES;
+        uintptr_t tag = how == 5 ? 1 + byte / MAX_HANDLES % 3 : 0;
         for (unsigned i = 0; i < MAX_HANDLES; i++) {
             const struct handle *handle = &model.handles[(start + i) % MAX_HANDLES];
             if (handle->kind != NO_HANDLE)
-                return handle->value;
+                return (HANDLE)((uintptr_t)handle->value | tag);
         }
     }
     switch (how % 6) {
