@@ -481,6 +481,9 @@ static inline struct lfh_group *lfh_slot_group(const struct segment *segment, ui
  * touched: the map is two loads further from the group.) */
 static inline struct lfh_group *lfh_mapped_slot_group(const struct segment *segment, uintptr_t data, unsigned *index)
 {
+    /* A stale reader's segment may be another one now (its metadata reused). */
+    if (data - segment->base >= segment_committed(segment))
+        return NULL;
     uint32_t entry = __atomic_load_n(&segment->group_map[(data - segment->base) >> GROUP_MAP_KIB_SHIFT],
                                      __ATOMIC_ACQUIRE);
     uintptr_t kib = data & ~(uintptr_t)(GROUP_MAP_KIB - 1), start = group_map_begins(kib, entry);

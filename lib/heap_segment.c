@@ -60,7 +60,11 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(segment_cache, cache_lock)
 static struct segment *segment_cache;
 static size_t cache_count, cache_committed;
-static struct segment *meta_unreleased;     /* released segments' metadata, still mapped */
+/* Released segments' metadata, zeroed but never unmapped: another thread
+ * may have read a segment's address from the granule map just before the
+ * segment went, and it must then read a segment of no heap, not fault.  A
+ * new segment takes the first one big enough. */
+static struct segment *meta_retired;
 
 static size_t bitmap_bytes(size_t reserved)
 {
@@ -90,6 +94,44 @@ static struct segment *cached_segment(size_t reserve, size_t commit, DWORD prote
     return found;
 }
 
+/* Zeroes a segment's metadata, which no granule map entry names any more,
+ * and keeps it for the next segment: a stale reader finds no heap there. */
+static void meta_retire(struct segment *segment)
+{
+    size_t meta_size = segment->meta_size;
+    __atomic_store_n(&segment->heap, NULL, __ATOMIC_RELEASE);
+    if (madvise(segment, meta_size, MADV_DONTNEED))
+        memset(segment, 0, meta_size);
+    segment->meta_size = meta_size;
+    pthread_mutex_lock(&cache_lock);
+    segment->next = meta_retired;
+    meta_retired = segment;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+/* Zeroed metadata of at least meta_size bytes: a retired one, or new. */
+static struct segment *retired_meta(size_t meta_size)
+{
+    pthread_mutex_lock(&cache_lock);
+    struct segment **link = &meta_retired, *found = NULL;
+    for (; *link; link = &(*link)->next)
+        if ((*link)->meta_size >= meta_size) {
+            found = *link;
+            *link = found->next;
+            found->next = NULL;
+            break;
+        }
+    pthread_mutex_unlock(&cache_lock);
+    if (found)
+        return found;
+    void *meta = mmap(NULL, meta_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (meta == MAP_FAILED)
+        return NULL;
+    found = meta;
+    found->meta_size = meta_size;
+    return found;
+}
+
 struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit, DWORD protect)
 {
     struct segment *segment = cached_segment(reserve, commit, protect);
@@ -102,43 +144,30 @@ struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit
 
     size_t map_offset = sizeof(struct segment) + bitmap_bytes(reserve);
     size_t meta_size = (map_offset + group_map_bytes(reserve) + HEAP_PAGE - 1) & ~(size_t)(HEAP_PAGE - 1);
-    void *meta = mmap(NULL, meta_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (meta == MAP_FAILED)
+    struct segment *meta = retired_meta(meta_size);
+    if (!meta)
         return NULL;
     void *base = VirtualAlloc(NULL, reserve, MEM_RESERVE, protect);
     if (!base || !VirtualAlloc(base, commit, MEM_COMMIT, protect)) {
         if (base)
             VirtualFree(base, 0, MEM_RELEASE);
-        munmap(meta, meta_size);
+        meta_retire(meta);
         return NULL;
     }
     segment = meta;
     segment->base = (uintptr_t)base;
     segment->reserved = reserve;
     segment->committed = commit;
-    segment->meta_size = meta_size;
     segment->group_map = (uint32_t *)((char *)meta + map_offset);
     segment->protect = protect;
-    segment->heap = owner;
+    __atomic_store_n(&segment->heap, owner, __ATOMIC_RELEASE);
     if (!heap_map_set(segment->base, reserve, (uintptr_t)segment)) {
         heap_map_set(segment->base, reserve, 0);
         VirtualFree(base, 0, MEM_RELEASE);
-        munmap(meta, meta_size);
+        meta_retire(segment);
         return NULL;
     }
     return segment;
-}
-
-/* Unmaps what is left of a released segment, its metadata; what the
- * kernel will not unmap yet waits for the next trim. */
-static void meta_unmap(struct segment *segment)
-{
-    if (munmap(segment, segment->meta_size) == 0)
-        return;
-    pthread_mutex_lock(&cache_lock);
-    segment->next = meta_unreleased;
-    meta_unreleased = segment;
-    pthread_mutex_unlock(&cache_lock);
 }
 
 /* Gives an unused segment back to the system.  One the kernel will not
@@ -148,7 +177,7 @@ static void segment_unmap(struct segment *segment)
 {
     heap_map_set(segment->base, segment->reserved, 0);
     if (VirtualFree((void *)segment->base, 0, MEM_RELEASE)) {
-        meta_unmap(segment);
+        meta_retire(segment);
         return;
     }
     heap_map_set(segment->base, segment->reserved, (uintptr_t)segment);    /* its leaves exist: cannot fail */
@@ -191,19 +220,14 @@ void segment_release(struct segment *segment)
 void segment_trim_cache(void)
 {
     pthread_mutex_lock(&cache_lock);
-    struct segment *cached = segment_cache, *meta = meta_unreleased;
-    segment_cache = meta_unreleased = NULL;
+    struct segment *cached = segment_cache;
+    segment_cache = NULL;
     cache_count = cache_committed = 0;
     pthread_mutex_unlock(&cache_lock);
     while (cached) {
         struct segment *next = cached->next;
         segment_unmap(cached);
         cached = next;
-    }
-    while (meta) {
-        struct segment *next = meta->next;
-        meta_unmap(meta);
-        meta = next;
     }
 }
 

@@ -12,6 +12,7 @@
 #include <windows.h>
 
 #include "check_main.h"
+#include "heap.h"
 
 #define ALLOC_SIZE ((SIZE_T)0x8000 * sizeof(void *))   /* 0x40000, as in Wine's tests */
 #define LARGE_THRESHOLD ((SIZE_T)0xFF000)
@@ -450,6 +451,33 @@ START_TEST(a_slot_of_a_destroyed_heap_is_no_slot_of_the_next)
         ck_assert(HeapFree(next, 0, slots[i]));
     ck_assert(HeapValidate(next, 0, NULL));
     ck_assert(HeapDestroy(next));
+}
+END_TEST
+
+/* A thread may read a segment's address from the granule map just before
+ * another thread's HeapDestroy and HeapCompact give the segment back, and
+ * then read the segment's bookkeeping: that must read as a segment of no
+ * heap, not fault.  The race cannot be provoked reliably from outside, so
+ * this test (white-box) holds such addresses across the release. */
+START_TEST(a_released_segments_bookkeeping_reads_as_no_heap)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    enum { BLOCKS = 4 };
+    void *blocks[BLOCKS];
+    const struct segment *segments[BLOCKS];
+    for (int i = 0; i < BLOCKS; i++) {
+        ck_assert_ptr_nonnull(blocks[i] = HeapAlloc(heap, 0, 700000));
+        ck_assert_ptr_nonnull(segments[i] = segment_at((uintptr_t)blocks[i]));
+        ck_assert_ptr_eq(segments[i]->heap, heap);
+    }
+    ck_assert_msg(segments[BLOCKS - 1] != segment_at((uintptr_t)heap), "the heap has one segment: this test needs more");
+    ck_assert(HeapDestroy(heap));
+    HeapCompact(GetProcessHeap(), 0);           /* gives the cached segments back too */
+    for (int i = 0; i < BLOCKS; i++) {
+        ck_assert_ptr_null(segment_at((uintptr_t)blocks[i]));
+        ck_assert_ptr_null(__atomic_load_n(&segments[i]->heap, __ATOMIC_ACQUIRE));
+        expect_no_block(GetProcessHeap(), blocks[i], "a block of a destroyed heap");
+    }
 }
 END_TEST
 
@@ -1289,6 +1317,7 @@ static Suite *make_suite(void)
     tcase_add_test(blocks, bad_pointers_fail_cleanly);
     tcase_add_test(blocks, a_copy_of_a_slot_and_what_precedes_it_is_no_slot);
     tcase_add_test(blocks, a_slot_of_a_destroyed_heap_is_no_slot_of_the_next);
+    tcase_add_test(blocks, a_released_segments_bookkeeping_reads_as_no_heap);
     tcase_add_test(blocks, a_slot_with_a_smashed_header_is_invalid);
     tcase_add_test(blocks, validate_whole_heap_keeps_last_error);
     tcase_add_test(blocks, double_free_never_corrupts);
