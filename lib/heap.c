@@ -276,8 +276,8 @@ inline __attribute__((always_inline)) struct located heap_locate(struct heap *he
     if (!value || address % HEAP_ALIGN)
         return where;
     if (value & 1) {
-        struct large_block *large = (struct large_block *)(value - 1);
-        if (large->magic == LARGE_MAGIC && large->heap == heap && large_data(large) == data) {
+        struct large_block *large = large_of(heap, value);
+        if (large && large->magic == LARGE_MAGIC && large->heap == heap && large_data(large) == data) {
             where.kind = LARGE_BLOCK;
             where.large = large;
         }

@@ -291,7 +291,7 @@ _Static_assert(sizeof(struct heap) <= HEAP_HEADER_SIZE, "the heap structure fits
 #define HEAP_DEBUG_FLAGS (HEAP_TAIL_CHECKING_ENABLED | HEAP_FREE_CHECKING_ENABLED)
 
 /* heap_map.c: the process-wide granule map.  Values are a struct segment *,
- * or a struct large_block * with bit 0 set.  47 bits of user address space
+ * or for a large block large_map_value, with bit 0 set.  47 bits of user address space
  * hold 2^31 granules: a static top level points at leaves of 2^16 entries. */
 #define HEAP_MAP_ADDRESS_BITS 47
 #define HEAP_MAP_LEAF_BITS    16
@@ -315,10 +315,28 @@ static inline struct segment *segment_at(uintptr_t address)
     return value & 1 ? NULL : (struct segment *)value;
 }
 
-static inline struct large_block *large_at(uintptr_t address)
+/* A large block's map value names its heap beside its base (both granule
+ * aligned), so that a lookup on behalf of another heap reads nothing at the
+ * block, which its own heap may be unmapping meanwhile. */
+_Static_assert(HEAP_MAP_ADDRESS_BITS - HEAP_GRANULE_SHIFT <= 31, "a heap and a block base fit in a map value");
+
+static inline uintptr_t large_map_value(const struct heap *heap, const struct large_block *large)
 {
-    uintptr_t value = heap_map_get(address);
-    return value & 1 ? (struct large_block *)(value - 1) : NULL;
+    return ((uintptr_t)heap >> HEAP_GRANULE_SHIFT) << 32 | ((uintptr_t)large >> HEAP_GRANULE_SHIFT) << 1 | 1;
+}
+
+/* The large block of the heap that a map value names, or NULL; the caller
+ * holds the heap, so that the block stays while it reads it. */
+static inline struct large_block *large_of(const struct heap *heap, uintptr_t value)
+{
+    if (!(value & 1) || (value >> 32) << HEAP_GRANULE_SHIFT != (uintptr_t)heap)
+        return NULL;
+    return (struct large_block *)(((value >> 1) & 0x7FFFFFFF) << HEAP_GRANULE_SHIFT);
+}
+
+static inline struct large_block *large_at(const struct heap *heap, uintptr_t address)
+{
+    return large_of(heap, heap_map_get(address));
 }
 
 /* heap.c */

@@ -231,7 +231,7 @@ void *large_alloc(struct heap *heap, size_t size, DWORD flags)
         large->protect = protect;
         large->dirty = 0;
     }
-    if (!heap_map_set((uintptr_t)large, large->reserved, (uintptr_t)large | 1)) {
+    if (!heap_map_set((uintptr_t)large, large->reserved, large_map_value(heap, large))) {
         heap_map_set((uintptr_t)large, large->reserved, 0);
         release(large);
         return NULL;
@@ -291,14 +291,14 @@ static struct large_block *remap(struct large_block *large, size_t reserved, boo
     uintptr_t now = resized ? allocation->base : base;
     vm_unlock();
     if (!resized) {
-        heap_map_set(base, old, base | 1);
+        heap_map_set(base, old, large_map_value(large->heap, large));
         return NULL;
     }
     large = (struct large_block *)now;
     large->reserved = reserved;
     if (large->dirty > reserved - HEAP_LARGE_HEADER)
         large->dirty = reserved - HEAP_LARGE_HEADER;
-    heap_map_set(now, reserved, now | 1);
+    heap_map_set(now, reserved, large_map_value(large->heap, large));
     return large;
 }
 

@@ -149,7 +149,7 @@ static BOOL walk_next(struct heap *heap, PROCESS_HEAP_ENTRY *entry)
         return region_entry(heap, heap->segments, 0, entry);
     unsigned ordinal = entry->iRegionIndex;
     if (ordinal == HEAP_LARGE_REGION && (entry->wFlags & PROCESS_HEAP_ENTRY_BUSY)) {
-        struct large_block *large = large_at(data);
+        struct large_block *large = large_at(heap, data);
         if (!large || large->heap != heap)
             return failure(ERROR_INVALID_PARAMETER);
         return large_entry(large->next, entry);
@@ -202,7 +202,7 @@ bool heap_validate_all(struct heap *heap)
     if (backend_free_list_length(heap, free_blocks) != free_blocks)
         return false;
     for (struct large_block *large = heap->large; large; large = large->next)
-        if (large->magic != LARGE_MAGIC || large->heap != heap || large_at((uintptr_t)large) != large ||
+        if (large->magic != LARGE_MAGIC || large->heap != heap || large_at(heap, (uintptr_t)large) != large ||
             large->size + HEAP_LARGE_HEADER > large->reserved || large->dirty + HEAP_LARGE_HEADER > large->reserved ||
             (large->next && large->next->prev != large))
             return false;

@@ -153,6 +153,30 @@ START_TEST(destroyed_heaps_large_blocks_go_back)
 }
 END_TEST
 
+/* Another heap's large block whose pages cannot be read (as when its own
+ * heap is giving it back on another thread at that moment) is refused by
+ * the process heap without a read of it. */
+START_TEST(another_heaps_large_block_is_refused_unread)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    char *block = HeapAlloc(heap, 0, 2 * LARGE_THRESHOLD);
+    ck_assert_ptr_nonnull(block);
+    DWORD old = 0;
+    ck_assert(VirtualProtect(block, 1, PAGE_NOACCESS, &old));
+    HANDLE process_heap = GetProcessHeap();
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(!HeapFree(process_heap, 0, block));
+    ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
+    ck_assert_uint_eq(HeapSize(process_heap, 0, block), (SIZE_T)-1);
+    ck_assert(!HeapValidate(process_heap, 0, block));
+    ck_assert_ptr_null(HeapReAlloc(process_heap, 0, block, 10));
+    ck_assert(VirtualProtect(block, 1, old, &old));
+    ck_assert_uint_eq(HeapSize(heap, 0, block), 2 * LARGE_THRESHOLD);
+    ck_assert(HeapFree(heap, 0, block));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 /* VALGRIND_LOSES_MOVED_TAILS: valgrind 3.19 emulates mremap itself, and
  * after mremap(MREMAP_MAYMOVE | MREMAP_FIXED) that grows a mapping onto a
  * PROT_NONE reservation above it, memcheck holds the grown part
@@ -599,6 +623,7 @@ static Suite *make_suite(void)
     tcase_add_test(cache, freed_large_block_is_reused_and_zeroed_on_request);
     tcase_add_test(cache, cache_serves_other_heaps_and_compact_empties_it);
     tcase_add_test(cache, destroyed_heaps_large_blocks_go_back);
+    tcase_add_test(cache, another_heaps_large_block_is_refused_unread);
     tcase_add_test(cache, reuse_gives_back_the_dirty_tail);
     tcase_add_test(cache, cache_keeps_little_memory_resident);
     tcase_add_test(cache, cache_prefers_resident_pages);
