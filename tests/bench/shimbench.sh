@@ -2,7 +2,7 @@
 # make bench, shim part: wall time and peak RSS of three real workloads --
 # gcc compiling six of this project's C files, a python3 allocation-heavy script, sort of a large
 # file -- with the C library's malloc, with w32mem's LD_PRELOAD shim, and with
-# jemalloc and mimalloc preloaded, in the same run (median of 5).
+# jemalloc and mimalloc preloaded, in the same run (median of 7).
 # Targets (issue 7): never slower than glibc, within 1.1x of the best, peak
 # RSS within 1.2x of glibc.
 top=$(cd "${1:-.}" && pwd)
@@ -42,16 +42,19 @@ for allocator in w32mem jemalloc mimalloc; do
 done
 
 # once ALLOCATOR COMMAND...: appends "seconds peak_kb" of one run to
-# $work/ALLOCATOR.
+# $work/ALLOCATOR.  The time is taken to the nanosecond around the run:
+# time(1)'s own figure has 10 ms steps, over 1% of the sort.
 once() {
     allocator=$1; shift
-    LD_LIBRARY_PATH="$top/.libs" LD_PRELOAD="$(preload_for "$allocator")" /usr/bin/time -f "%e %M" -o "$work/t" \
+    start=$(date +%s%N)
+    LD_LIBRARY_PATH="$top/.libs" LD_PRELOAD="$(preload_for "$allocator")" /usr/bin/time -f "%M" -o "$work/t" \
         "$@" >/dev/null 2>&1
-    cat "$work/t" >>"$work/$allocator"
+    end=$(date +%s%N)
+    echo "$(( (end - start) / 1000000 )) $(cat "$work/t")" >>"$work/$allocator"
 }
 
 # The runs of the allocators take turns, so that whatever else the machine
-# is doing falls on all of them alike; each figure is the median of 5.
+# is doing falls on all of them alike; each figure is the median of 7.
 printf '%-10s %-9s %9s %9s %8s %8s\n' workload allocator seconds peak_MB "vs glibc" "RSS/glibc"
 for workload in gcc python sort; do
     case $workload in
@@ -62,7 +65,7 @@ for workload in gcc python sort; do
     sort) set -- sort -k1,1 "$work/lines.txt" ;;
     esac
     for allocator in $allocators; do : >"$work/$allocator"; done
-    for repetition in 1 2 3 4 5; do
+    for repetition in 1 2 3 4 5 6 7; do
         for allocator in $allocators; do once "$allocator" "$@"; done
     done
     base_time= base_rss=
@@ -71,10 +74,11 @@ for workload in gcc python sort; do
         *" $allocator "*) ;;
         *) printf '%-10s %-9s %s\n' "$workload" "$allocator" "(not installed)"; continue ;;
         esac
-        seconds=$(cut -d' ' -f1 "$work/$allocator" | sort -n | sed -n 3p)
-        kb=$(cut -d' ' -f2 "$work/$allocator" | sort -n | sed -n 3p)
+        milliseconds=$(cut -d' ' -f1 "$work/$allocator" | sort -n | sed -n 4p)
+        seconds=$(awk -v ms="$milliseconds" 'BEGIN { printf "%.3f", ms / 1000 }')
+        kb=$(cut -d' ' -f2 "$work/$allocator" | sort -n | sed -n 4p)
         [ -n "$base_time" ] || { base_time=$seconds; base_rss=$kb; }
         awk -v w="$workload" -v a="$allocator" -v s="$seconds" -v k="$kb" -v bs="$base_time" -v bk="$base_rss" \
-            'BEGIN { printf "%-10s %-9s %9.2f %9.1f %7.2fx %7.2fx\n", w, a, s, k / 1024, (bs > 0 ? s / bs : 1), k / bk }'
+            'BEGIN { printf "%-10s %-9s %9.3f %9.1f %7.3fx %7.2fx\n", w, a, s, k / 1024, (bs > 0 ? s / bs : 1), k / bk }'
     done
 done
