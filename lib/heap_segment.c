@@ -63,8 +63,14 @@ static size_t cache_count, cache_committed;
 /* Released segments' metadata, zeroed but never unmapped: another thread
  * may have read a segment's address from the granule map just before the
  * segment went, and it must then read a segment of no heap, not fault.  A
- * new segment takes the first one big enough. */
-static struct segment *meta_retired;
+ * new segment takes the first one big enough.  They are listed apart, so
+ * that a retired one keeps no page resident. */
+struct retired_meta {
+    struct segment *meta;
+    size_t size;
+};
+static struct retired_meta *meta_retired;
+static size_t retired_count, retired_capacity;
 
 static size_t bitmap_bytes(size_t reserved)
 {
@@ -94,40 +100,59 @@ static struct segment *cached_segment(size_t reserve, size_t commit, DWORD prote
     return found;
 }
 
+/* With cache_lock: room for one more retired entry. */
+static bool retired_room(void)
+{
+    if (retired_count < retired_capacity)
+        return true;
+    size_t capacity = retired_capacity ? 2 * retired_capacity : HEAP_PAGE / sizeof(struct retired_meta);
+    void *grown = mmap(NULL, capacity * sizeof(struct retired_meta), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (grown == MAP_FAILED)
+        return false;
+    if (meta_retired) {
+        memcpy(grown, meta_retired, retired_count * sizeof(struct retired_meta));
+        munmap(meta_retired, retired_capacity * sizeof(struct retired_meta));
+    }
+    meta_retired = grown;
+    retired_capacity = capacity;
+    return true;
+}
+
 /* Zeroes a segment's metadata, which no granule map entry names any more,
- * and keeps it for the next segment: a stale reader finds no heap there. */
+ * and keeps it for the next segment: a stale reader finds no heap there.
+ * Without room to list it, it stays mapped, zeroed, and unused. */
 static void meta_retire(struct segment *segment)
 {
     size_t meta_size = segment->meta_size;
     __atomic_store_n(&segment->heap, NULL, __ATOMIC_RELEASE);
     if (madvise(segment, meta_size, MADV_DONTNEED))
         memset(segment, 0, meta_size);
-    segment->meta_size = meta_size;
     pthread_mutex_lock(&cache_lock);
-    segment->next = meta_retired;
-    meta_retired = segment;
+    if (retired_room())
+        meta_retired[retired_count++] = (struct retired_meta){ segment, meta_size };
     pthread_mutex_unlock(&cache_lock);
 }
 
 /* Zeroed metadata of at least meta_size bytes: a retired one, or new. */
 static struct segment *retired_meta(size_t meta_size)
 {
+    struct segment *found = NULL;
     pthread_mutex_lock(&cache_lock);
-    struct segment **link = &meta_retired, *found = NULL;
-    for (; *link; link = &(*link)->next)
-        if ((*link)->meta_size >= meta_size) {
-            found = *link;
-            *link = found->next;
-            found->next = NULL;
+    for (size_t i = 0; i < retired_count; i++)
+        if (meta_retired[i].size >= meta_size) {
+            found = meta_retired[i].meta;
+            meta_size = meta_retired[i].size;
+            meta_retired[i] = meta_retired[--retired_count];
             break;
         }
     pthread_mutex_unlock(&cache_lock);
-    if (found)
-        return found;
-    void *meta = mmap(NULL, meta_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (meta == MAP_FAILED)
-        return NULL;
-    found = meta;
+    if (!found) {
+        void *meta = mmap(NULL, meta_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (meta == MAP_FAILED)
+            return NULL;
+        found = meta;
+    }
     found->meta_size = meta_size;
     return found;
 }
