@@ -181,14 +181,18 @@ HGLOBAL WINAPI GlobalFree(HGLOBAL handle)
     return LocalFree(handle);
 }
 
-LPVOID WINAPI LocalLock(HLOCAL handle)
+/* What a bad pointer reports differs between the families: GlobalLock
+ * sets ERROR_INVALID_HANDLE, LocalLock leaves the last error alone (Wine's
+ * conformance test checks both on Windows). */
+static LPVOID memory_lock(HLOCAL handle, bool global)
 {
     if (!handle)
         return NULL;
     if (is_pointer(handle)) {
         if (fixed_block(handle))
             return handle;
-        SetLastError(ERROR_INVALID_HANDLE);
+        if (global)
+            SetLastError(ERROR_INVALID_HANDLE);
         return NULL;
     }
     void *pointer = NULL;
@@ -205,32 +209,42 @@ LPVOID WINAPI LocalLock(HLOCAL handle)
     return pointer;
 }
 
-LPVOID WINAPI GlobalLock(HGLOBAL handle)
+LPVOID WINAPI LocalLock(HLOCAL handle)
 {
-    return LocalLock(handle);
+    return memory_lock(handle, false);
 }
 
-static BOOL unlock_moveable(HLOCAL handle)
+LPVOID WINAPI GlobalLock(HGLOBAL handle)
 {
-    BOOL still_locked = FALSE;
+    return memory_lock(handle, true);
+}
+
+/* TRUE while the block stays locked.  A handle that names no block gives
+ * invalid_result with ERROR_INVALID_HANDLE: FALSE for LocalUnlock, but TRUE
+ * for GlobalUnlock, which on Windows returns TRUE for a freed or made-up
+ * handle (Wine's conformance test checks it; Wine itself returns FALSE). */
+static BOOL unlock_moveable(HLOCAL handle, BOOL invalid_result)
+{
+    BOOL result = FALSE;
     pthread_mutex_lock(&table_lock);
     struct mem_entry *entry = entry_of(handle);
     if (!entry) {
         SetLastError(ERROR_INVALID_HANDLE);
+        result = invalid_result;
     } else if (!entry->lock) {
         SetLastError(ERROR_NOT_LOCKED);
-    } else if (!(still_locked = --entry->lock != 0)) {
+    } else if (!(result = --entry->lock != 0)) {
         SetLastError(NO_ERROR);
     }
     pthread_mutex_unlock(&table_lock);
-    return still_locked;
+    return result;
 }
 
 BOOL WINAPI LocalUnlock(HLOCAL handle)
 {
     if (is_pointer(handle))
         return failure(ERROR_NOT_LOCKED);
-    return unlock_moveable(handle);
+    return unlock_moveable(handle, FALSE);
 }
 
 BOOL WINAPI GlobalUnlock(HGLOBAL handle)
@@ -238,7 +252,7 @@ BOOL WINAPI GlobalUnlock(HGLOBAL handle)
     /* Fixed global memory counts as always unlockable. */
     if (is_pointer(handle))
         return TRUE;
-    return unlock_moveable(handle);
+    return unlock_moveable(handle, TRUE);
 }
 
 HLOCAL WINAPI LocalReAlloc(HLOCAL handle, SIZE_T size, UINT flags)

@@ -181,15 +181,45 @@ START_TEST(bad_handles)
         ck_assert_ptr_null(GlobalHandle(bad[i]));
         ck_assert_last_error(ERROR_INVALID_HANDLE);
     }
-    SetLastError(SENTINEL_ERROR);
-    ck_assert(!GlobalUnlock(freed));
-    ck_assert_last_error(ERROR_INVALID_HANDLE);
-    SetLastError(SENTINEL_ERROR);
-    ck_assert(!LocalUnlock(freed));
-    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    /* Unlocking a handle that names no block is an error either way, but
+     * GlobalUnlock still returns TRUE on Windows (Wine's conformance test,
+     * test_GlobalAlloc, checks it there; Wine returns FALSE). */
+    const HGLOBAL no_block[] = { freed, (HGLOBAL)(uintptr_t)0x12345678 };
+    for (size_t i = 0; i < sizeof(no_block) / sizeof(no_block[0]); i++) {
+        SetLastError(SENTINEL_ERROR);
+        ck_assert(GlobalUnlock(no_block[i]));
+        ck_assert_last_error(ERROR_INVALID_HANDLE);
+        SetLastError(SENTINEL_ERROR);
+        ck_assert(!LocalUnlock(no_block[i]));
+        ck_assert_last_error(ERROR_INVALID_HANDLE);
+    }
     ck_assert_ptr_null(GlobalFree(NULL));
     ck_assert_ptr_null(LocalLock(NULL));
     ck_assert(HeapValidate(GetProcessHeap(), 0, NULL));
+}
+END_TEST
+
+/* A pointer to memory that is not there: GlobalLock reports
+ * ERROR_INVALID_HANDLE, LocalLock returns NULL and leaves the last error as
+ * it was; both unlocks treat it as fixed memory (Wine's conformance tests
+ * test_GlobalAlloc and test_LocalAlloc check this on Windows). */
+START_TEST(lock_of_a_pointer_to_nothing)
+{
+    char *reserved = VirtualAlloc(NULL, 4096, MEM_RESERVE, PAGE_NOACCESS);
+    ck_assert_ptr_nonnull(reserved);
+    void *nothing = reserved + 16;
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(GlobalLock(nothing));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalLock(nothing));
+    ck_assert_last_error(SENTINEL_ERROR);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(GlobalUnlock(nothing));
+    ck_assert_last_error(SENTINEL_ERROR);
+    ck_assert(!LocalUnlock(nothing));
+    ck_assert_last_error(ERROR_NOT_LOCKED);
+    ck_assert(VirtualFree(reserved, 0, MEM_RELEASE));
 }
 END_TEST
 
@@ -267,6 +297,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, fixed_realloc_moves_only_when_allowed);
     tcase_add_test(cases, global_modify_makes_fixed_memory_moveable);
     tcase_add_test(cases, bad_handles);
+    tcase_add_test(cases, lock_of_a_pointer_to_nothing);
     tcase_add_test(cases, many_handles);
     tcase_add_test(cases, refused_allocations_and_reallocations);
     suite_add_tcase(suite, cases);
