@@ -111,6 +111,47 @@ START_TEST(moveable_memory_moves_and_discards)
 }
 END_TEST
 
+/* A moveable block's memory is a process-heap block of exactly the size
+ * asked for, through every move (Wine's conformance test, test_GlobalAlloc,
+ * checks HeapValidate and HeapSize of it on Windows). */
+START_TEST(moveable_memory_is_a_heap_block)
+{
+    HANDLE heap = GetProcessHeap();
+    for (SIZE_T size = 1; size < 0x10000000; size <<= 5) {
+        HGLOBAL handle = GlobalAlloc(GMEM_MOVEABLE, size);
+        ck_assert_ptr_nonnull(handle);
+        void *data = GlobalLock(handle);
+        ck_assert(HeapValidate(heap, 0, data));
+        ck_assert_uint_eq(HeapSize(heap, 0, data), size);
+        ck_assert_ptr_eq(GlobalHandle(data), handle);
+        ck_assert(!GlobalUnlock(handle));
+        ck_assert_ptr_null(GlobalFree(handle));
+    }
+
+    /* A blocker behind the block makes growing it a move. */
+    HLOCAL handle = LocalAlloc(LMEM_MOVEABLE, 32);
+    void *blocker = HeapAlloc(heap, 0, 32);
+    char *data = LocalLock(handle);
+    strcpy(data, "moves along");
+    ck_assert(!LocalUnlock(handle));
+    ck_assert_ptr_eq(LocalReAlloc(handle, 100000, LMEM_MOVEABLE), handle);
+    char *moved = LocalLock(handle);
+    ck_assert_str_eq(moved, "moves along");
+    ck_assert(HeapValidate(heap, 0, moved));
+    ck_assert_uint_eq(HeapSize(heap, 0, moved), 100000);
+    ck_assert_ptr_eq(LocalHandle(moved), handle);
+    ck_assert(!LocalUnlock(handle));
+    ck_assert_ptr_eq(LocalReAlloc(handle, 0, LMEM_MOVEABLE), handle);      /* discard */
+    ck_assert_ptr_eq(LocalReAlloc(handle, 48, LMEM_MOVEABLE), handle);     /* and back */
+    data = LocalLock(handle);
+    ck_assert_uint_eq(HeapSize(heap, 0, data), 48);
+    ck_assert_ptr_eq(LocalHandle(data), handle);
+    ck_assert(!LocalUnlock(handle));
+    ck_assert_ptr_null(LocalFree(handle));
+    ck_assert(HeapFree(heap, 0, blocker));
+}
+END_TEST
+
 START_TEST(fixed_realloc_moves_only_when_allowed)
 {
     char *fixed = LocalAlloc(LPTR, 16);
@@ -294,6 +335,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, fixed_memory_is_a_heap_block);
     tcase_add_test(cases, moveable_memory_counts_locks);
     tcase_add_test(cases, moveable_memory_moves_and_discards);
+    tcase_add_test(cases, moveable_memory_is_a_heap_block);
     tcase_add_test(cases, fixed_realloc_moves_only_when_allowed);
     tcase_add_test(cases, global_modify_makes_fixed_memory_moveable);
     tcase_add_test(cases, bad_handles);
