@@ -290,8 +290,10 @@ static bool resize_moveable(struct mem_entry *entry, SIZE_T size, UINT flags, DW
 {
     HANDLE heap = GetProcessHeap();
     void *old = entry->pointer;
+    DWORD error = GetLastError();       /* a failed try in place must not show */
     if (old && HeapReAlloc(heap, heap_flags | HEAP_REALLOC_IN_PLACE_ONLY, old, size))
         return true;
+    SetLastError(error);
     if (old && entry->lock && !(flags & LMEM_MOVEABLE))
         return false;
     void *moved = HeapAlloc(heap, heap_flags, size);

@@ -134,7 +134,9 @@ START_TEST(moveable_memory_is_a_heap_block)
     char *data = LocalLock(handle);
     strcpy(data, "moves along");
     ck_assert(!LocalUnlock(handle));
+    SetLastError(SENTINEL_ERROR);                       /* success leaves it */
     ck_assert_ptr_eq(LocalReAlloc(handle, 100000, LMEM_MOVEABLE), handle);
+    ck_assert_last_error(SENTINEL_ERROR);
     char *moved = LocalLock(handle);
     ck_assert_str_eq(moved, "moves along");
     ck_assert(HeapValidate(heap, 0, moved));
