@@ -3,7 +3,9 @@
  * points into a table of entries {flags, lock count, pointer}.  Handles are
  * &entry->pointer, so they sit at 8 mod 16 while heap pointers are 16-byte
  * aligned: one test tells them apart, as in Windows.  A moveable block's
- * data is preceded by 16 bytes that name its handle, for GlobalHandle.
+ * data is a process-heap block of exactly its size, as on Windows (Wine's
+ * conformance test checks HeapValidate and HeapSize of it there); a map from
+ * data to entry finds its handle for GlobalHandle.
  *
  * The Global and Local families are the same functions on Win32; they
  * differ only in the flag values GlobalFlags/LocalFlags report and in a
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "addrmap.h"
 #include "fork.h"
 #include "error.h"
 #include "heap.h"
@@ -26,7 +29,6 @@
 #define MEM_FLAG_DDESHARE    0x10
 
 #define MEM_HANDLES          0x10000
-#define MOVEABLE_PREFIX      16u     /* keeps the data 16-byte aligned */
 
 struct mem_entry {
     union {
@@ -45,6 +47,7 @@ static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(global_table, table_lock)
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 static struct mem_entry *table, *table_end, *next_unused, *free_entries;
+static struct addrmap owners;       /* moveable data -> its entry, under table_lock */
 
 static void map_table(void)
 {
@@ -77,19 +80,44 @@ static struct mem_entry *entry_of(HLOCAL handle)
     return entry;
 }
 
+/* The entry whose data a heap block is, or NULL; the caller holds the table. */
+static struct mem_entry *owner_of(const void *pointer)
+{
+    return addrmap_get(&owners, (uintptr_t)pointer);
+}
+
+/* A heap block that is no moveable block's data: the data is a heap block
+ * too, but freeing or resizing it behind its handle's back would leave the
+ * handle dangling, so it is not taken for fixed memory. */
 static bool fixed_block(const void *pointer)
 {
-    return is_pointer((HLOCAL)pointer) && HeapValidate(GetProcessHeap(), 0, pointer);
+    if (!is_pointer((HLOCAL)pointer) || !HeapValidate(GetProcessHeap(), 0, pointer))
+        return false;
+    pthread_mutex_lock(&table_lock);
+    bool owned = owner_of(pointer) != NULL;
+    pthread_mutex_unlock(&table_lock);
+    return !owned;
 }
 
-static void *data_of(void *block)
+/* Makes data the entry's memory; false, changing nothing, if the map has
+ * no room for it.  The caller holds the table. */
+static bool own(struct mem_entry *entry, void *data)
 {
-    return (char *)block + MOVEABLE_PREFIX;
+    if (addrmap_insert(&owners, (uintptr_t)data, entry))
+        return false;
+    entry->pointer = data;
+    return true;
 }
 
-static void *block_of_data(void *data)
+/* Takes the entry's memory from it, for the caller to free; the caller
+ * holds the table. */
+static void *disown(struct mem_entry *entry)
 {
-    return (char *)data - MOVEABLE_PREFIX;
+    void *data = entry->pointer;
+    if (data)
+        addrmap_remove(&owners, (uintptr_t)data);
+    entry->pointer = NULL;
+    return data;
 }
 
 static HLOCAL memory_alloc(UINT flags, SIZE_T size, WORD extra_flags)
@@ -99,7 +127,8 @@ static HLOCAL memory_alloc(UINT flags, SIZE_T size, WORD extra_flags)
     if (!(flags & LMEM_MOVEABLE))
         return HeapAlloc(heap, heap_flags, size);
 
-    if (size > SIZE_MAX - MOVEABLE_PREFIX) {
+    void *data = NULL;
+    if (size && !(data = HeapAlloc(heap, heap_flags, size))) {
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
@@ -114,26 +143,23 @@ static HLOCAL memory_alloc(UINT flags, SIZE_T size, WORD extra_flags)
         entry->flags = MEM_FLAG_USED | MEM_FLAG_MOVEABLE | extra_flags;
         if (flags & LMEM_DISCARDABLE)
             entry->flags |= MEM_FLAG_DISCARDABLE;
+        if (!size)
+            entry->flags |= MEM_FLAG_DISCARDED;
         entry->lock = 0;
         entry->pointer = NULL;
+        if (data && !own(entry, data)) {
+            entry->next_free = free_entries;
+            free_entries = entry;
+            entry = NULL;
+        }
     }
     pthread_mutex_unlock(&table_lock);
     if (!entry) {
+        if (data)
+            HeapFree(heap, 0, data);
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
-    if (!size) {
-        entry->flags |= MEM_FLAG_DISCARDED;
-        return handle_of(entry);
-    }
-    void *block = HeapAlloc(heap, heap_flags, size + MOVEABLE_PREFIX);
-    if (!block) {
-        LocalFree(handle_of(entry));
-        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-        return NULL;
-    }
-    *(HLOCAL *)block = handle_of(entry);
-    entry->pointer = data_of(block);
     return handle_of(entry);
 }
 
@@ -159,10 +185,9 @@ HLOCAL WINAPI LocalFree(HLOCAL handle)
         return NULL;
     pthread_mutex_lock(&table_lock);
     struct mem_entry *entry = entry_of(handle);
-    void *pointer = NULL;
+    void *data = NULL;
     if (entry) {
-        pointer = entry->pointer;
-        entry->pointer = NULL;
+        data = disown(entry);
         entry->next_free = free_entries;
         free_entries = entry;
     }
@@ -171,8 +196,8 @@ HLOCAL WINAPI LocalFree(HLOCAL handle)
         SetLastError(ERROR_INVALID_HANDLE);
         return handle;
     }
-    if (pointer)
-        HeapFree(heap, 0, block_of_data(pointer));
+    if (data)
+        HeapFree(heap, 0, data);
     return NULL;
 }
 
@@ -181,14 +206,18 @@ HGLOBAL WINAPI GlobalFree(HGLOBAL handle)
     return LocalFree(handle);
 }
 
-LPVOID WINAPI LocalLock(HLOCAL handle)
+/* What a bad pointer reports differs between the families: GlobalLock
+ * sets ERROR_INVALID_HANDLE, LocalLock leaves the last error alone (Wine's
+ * conformance test checks both on Windows). */
+static LPVOID memory_lock(HLOCAL handle, bool global)
 {
     if (!handle)
         return NULL;
     if (is_pointer(handle)) {
         if (fixed_block(handle))
             return handle;
-        SetLastError(ERROR_INVALID_HANDLE);
+        if (global)
+            SetLastError(ERROR_INVALID_HANDLE);
         return NULL;
     }
     void *pointer = NULL;
@@ -205,32 +234,42 @@ LPVOID WINAPI LocalLock(HLOCAL handle)
     return pointer;
 }
 
-LPVOID WINAPI GlobalLock(HGLOBAL handle)
+LPVOID WINAPI LocalLock(HLOCAL handle)
 {
-    return LocalLock(handle);
+    return memory_lock(handle, false);
 }
 
-static BOOL unlock_moveable(HLOCAL handle)
+LPVOID WINAPI GlobalLock(HGLOBAL handle)
 {
-    BOOL still_locked = FALSE;
+    return memory_lock(handle, true);
+}
+
+/* TRUE while the block stays locked.  A handle that names no block gives
+ * invalid_result with ERROR_INVALID_HANDLE: FALSE for LocalUnlock, but TRUE
+ * for GlobalUnlock, which on Windows returns TRUE for a freed or made-up
+ * handle (Wine's conformance test checks it; Wine itself returns FALSE). */
+static BOOL unlock_moveable(HLOCAL handle, BOOL invalid_result)
+{
+    BOOL result = FALSE;
     pthread_mutex_lock(&table_lock);
     struct mem_entry *entry = entry_of(handle);
     if (!entry) {
         SetLastError(ERROR_INVALID_HANDLE);
+        result = invalid_result;
     } else if (!entry->lock) {
         SetLastError(ERROR_NOT_LOCKED);
-    } else if (!(still_locked = --entry->lock != 0)) {
+    } else if (!(result = --entry->lock != 0)) {
         SetLastError(NO_ERROR);
     }
     pthread_mutex_unlock(&table_lock);
-    return still_locked;
+    return result;
 }
 
 BOOL WINAPI LocalUnlock(HLOCAL handle)
 {
     if (is_pointer(handle))
         return failure(ERROR_NOT_LOCKED);
-    return unlock_moveable(handle);
+    return unlock_moveable(handle, FALSE);
 }
 
 BOOL WINAPI GlobalUnlock(HGLOBAL handle)
@@ -238,7 +277,39 @@ BOOL WINAPI GlobalUnlock(HGLOBAL handle)
     /* Fixed global memory counts as always unlockable. */
     if (is_pointer(handle))
         return TRUE;
-    return unlock_moveable(handle);
+    return unlock_moveable(handle, TRUE);
+}
+
+/* Gives a moveable block size bytes of memory; false, with the block as it
+ * was, if that cannot be done.  It grows or shrinks in place if it can;
+ * otherwise the data moves to a new block, entered in the map before the
+ * old one is freed, so that no failure can leave the map without it.  A
+ * locked block stays where it is unless the caller allows a move.  The
+ * caller holds the table. */
+static bool resize_moveable(struct mem_entry *entry, SIZE_T size, UINT flags, DWORD heap_flags)
+{
+    HANDLE heap = GetProcessHeap();
+    void *old = entry->pointer;
+    DWORD error = GetLastError();       /* a failed try in place must not show */
+    if (old && HeapReAlloc(heap, heap_flags | HEAP_REALLOC_IN_PLACE_ONLY, old, size))
+        return true;
+    SetLastError(error);
+    if (old && entry->lock && !(flags & LMEM_MOVEABLE))
+        return false;
+    void *moved = HeapAlloc(heap, heap_flags, size);
+    if (!moved)
+        return false;
+    if (!own(entry, moved)) {
+        HeapFree(heap, 0, moved);
+        return false;
+    }
+    if (old) {
+        SIZE_T old_size = HeapSize(heap, 0, old);
+        memcpy(moved, old, old_size < size ? old_size : size);
+        addrmap_remove(&owners, (uintptr_t)old);
+        HeapFree(heap, 0, old);
+    }
+    return true;
 }
 
 HLOCAL WINAPI LocalReAlloc(HLOCAL handle, SIZE_T size, UINT flags)
@@ -273,29 +344,17 @@ HLOCAL WINAPI LocalReAlloc(HLOCAL handle, SIZE_T size, UINT flags)
     } else if (flags & LMEM_DISCARDABLE) {
         SetLastError(ERROR_INVALID_PARAMETER);
     } else if (size) {
-        if (size > SIZE_MAX - MOVEABLE_PREFIX) {
-            SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        if (resize_moveable(entry, size, flags, heap_flags)) {
+            entry->flags &= (WORD)~MEM_FLAG_DISCARDED;
+            result = handle;
         } else {
-            /* A locked block stays where it is unless the caller allows a move. */
-            if (entry->lock && !(flags & LMEM_MOVEABLE))
-                heap_flags |= HEAP_REALLOC_IN_PLACE_ONLY;
-            void *block = entry->pointer ? HeapReAlloc(heap, heap_flags, block_of_data(entry->pointer),
-                                                       size + MOVEABLE_PREFIX)
-                                         : HeapAlloc(heap, heap_flags, size + MOVEABLE_PREFIX);
-            if (!block) {
-                SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-            } else {
-                *(HLOCAL *)block = handle;
-                entry->pointer = data_of(block);
-                entry->flags &= (WORD)~MEM_FLAG_DISCARDED;
-                result = handle;
-            }
+            SetLastError(ERROR_NOT_ENOUGH_MEMORY);
         }
     } else if ((flags & LMEM_MOVEABLE) && !entry->lock) {
         /* Size 0 discards the block's memory; the handle stays valid. */
-        if (entry->pointer)
-            HeapFree(heap, 0, block_of_data(entry->pointer));
-        entry->pointer = NULL;
+        void *data = disown(entry);
+        if (data)
+            HeapFree(heap, 0, data);
         entry->flags |= MEM_FLAG_DISCARDED;
         result = handle;
     } else {
@@ -342,7 +401,7 @@ SIZE_T WINAPI LocalSize(HLOCAL handle)
     if (!entry)
         SetLastError(ERROR_INVALID_HANDLE);
     else if (entry->pointer)
-        size = HeapSize(GetProcessHeap(), 0, block_of_data(entry->pointer)) - MOVEABLE_PREFIX;
+        size = HeapSize(GetProcessHeap(), 0, entry->pointer);
     pthread_mutex_unlock(&table_lock);
     return size;
 }
@@ -359,11 +418,8 @@ HLOCAL WINAPI LocalHandle(LPCVOID pointer)
     if (entry_of((HLOCAL)pointer)) {
         handle = (HLOCAL)pointer;
     } else if (is_pointer((HLOCAL)pointer)) {
-        /* The data of a moveable block, whose prefix names its handle? */
-        void *block = block_of_data((void *)pointer);
-        struct mem_entry *entry;
-        if (HeapValidate(GetProcessHeap(), 0, block) && (entry = entry_of(*(HLOCAL *)block)) &&
-            entry->pointer == pointer)
+        struct mem_entry *entry = owner_of(pointer);
+        if (entry)
             handle = handle_of(entry);
         else if (HeapValidate(GetProcessHeap(), 0, pointer))
             handle = (HLOCAL)pointer;

@@ -111,6 +111,49 @@ START_TEST(moveable_memory_moves_and_discards)
 }
 END_TEST
 
+/* A moveable block's memory is a process-heap block of exactly the size
+ * asked for, through every move (Wine's conformance test, test_GlobalAlloc,
+ * checks HeapValidate and HeapSize of it on Windows). */
+START_TEST(moveable_memory_is_a_heap_block)
+{
+    HANDLE heap = GetProcessHeap();
+    for (SIZE_T size = 1; size < 0x10000000; size <<= 5) {
+        HGLOBAL handle = GlobalAlloc(GMEM_MOVEABLE, size);
+        ck_assert_ptr_nonnull(handle);
+        void *data = GlobalLock(handle);
+        ck_assert(HeapValidate(heap, 0, data));
+        ck_assert_uint_eq(HeapSize(heap, 0, data), size);
+        ck_assert_ptr_eq(GlobalHandle(data), handle);
+        ck_assert(!GlobalUnlock(handle));
+        ck_assert_ptr_null(GlobalFree(handle));
+    }
+
+    /* A blocker behind the block makes growing it a move. */
+    HLOCAL handle = LocalAlloc(LMEM_MOVEABLE, 32);
+    void *blocker = HeapAlloc(heap, 0, 32);
+    char *data = LocalLock(handle);
+    strcpy(data, "moves along");
+    ck_assert(!LocalUnlock(handle));
+    SetLastError(SENTINEL_ERROR);                       /* success leaves it */
+    ck_assert_ptr_eq(LocalReAlloc(handle, 100000, LMEM_MOVEABLE), handle);
+    ck_assert_last_error(SENTINEL_ERROR);
+    char *moved = LocalLock(handle);
+    ck_assert_str_eq(moved, "moves along");
+    ck_assert(HeapValidate(heap, 0, moved));
+    ck_assert_uint_eq(HeapSize(heap, 0, moved), 100000);
+    ck_assert_ptr_eq(LocalHandle(moved), handle);
+    ck_assert(!LocalUnlock(handle));
+    ck_assert_ptr_eq(LocalReAlloc(handle, 0, LMEM_MOVEABLE), handle);      /* discard */
+    ck_assert_ptr_eq(LocalReAlloc(handle, 48, LMEM_MOVEABLE), handle);     /* and back */
+    data = LocalLock(handle);
+    ck_assert_uint_eq(HeapSize(heap, 0, data), 48);
+    ck_assert_ptr_eq(LocalHandle(data), handle);
+    ck_assert(!LocalUnlock(handle));
+    ck_assert_ptr_null(LocalFree(handle));
+    ck_assert(HeapFree(heap, 0, blocker));
+}
+END_TEST
+
 START_TEST(fixed_realloc_moves_only_when_allowed)
 {
     char *fixed = LocalAlloc(LPTR, 16);
@@ -181,15 +224,45 @@ START_TEST(bad_handles)
         ck_assert_ptr_null(GlobalHandle(bad[i]));
         ck_assert_last_error(ERROR_INVALID_HANDLE);
     }
-    SetLastError(SENTINEL_ERROR);
-    ck_assert(!GlobalUnlock(freed));
-    ck_assert_last_error(ERROR_INVALID_HANDLE);
-    SetLastError(SENTINEL_ERROR);
-    ck_assert(!LocalUnlock(freed));
-    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    /* Unlocking a handle that names no block is an error either way, but
+     * GlobalUnlock still returns TRUE on Windows (Wine's conformance test,
+     * test_GlobalAlloc, checks it there; Wine returns FALSE). */
+    const HGLOBAL no_block[] = { freed, (HGLOBAL)(uintptr_t)0x12345678 };
+    for (size_t i = 0; i < sizeof(no_block) / sizeof(no_block[0]); i++) {
+        SetLastError(SENTINEL_ERROR);
+        ck_assert(GlobalUnlock(no_block[i]));
+        ck_assert_last_error(ERROR_INVALID_HANDLE);
+        SetLastError(SENTINEL_ERROR);
+        ck_assert(!LocalUnlock(no_block[i]));
+        ck_assert_last_error(ERROR_INVALID_HANDLE);
+    }
     ck_assert_ptr_null(GlobalFree(NULL));
     ck_assert_ptr_null(LocalLock(NULL));
     ck_assert(HeapValidate(GetProcessHeap(), 0, NULL));
+}
+END_TEST
+
+/* A pointer to memory that is not there: GlobalLock reports
+ * ERROR_INVALID_HANDLE, LocalLock returns NULL and leaves the last error as
+ * it was; both unlocks treat it as fixed memory (Wine's conformance tests
+ * test_GlobalAlloc and test_LocalAlloc check this on Windows). */
+START_TEST(lock_of_a_pointer_to_nothing)
+{
+    char *reserved = VirtualAlloc(NULL, 4096, MEM_RESERVE, PAGE_NOACCESS);
+    ck_assert_ptr_nonnull(reserved);
+    void *nothing = reserved + 16;
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(GlobalLock(nothing));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalLock(nothing));
+    ck_assert_last_error(SENTINEL_ERROR);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert(GlobalUnlock(nothing));
+    ck_assert_last_error(SENTINEL_ERROR);
+    ck_assert(!LocalUnlock(nothing));
+    ck_assert_last_error(ERROR_NOT_LOCKED);
+    ck_assert(VirtualFree(reserved, 0, MEM_RELEASE));
 }
 END_TEST
 
@@ -264,9 +337,11 @@ static Suite *make_suite(void)
     tcase_add_test(cases, fixed_memory_is_a_heap_block);
     tcase_add_test(cases, moveable_memory_counts_locks);
     tcase_add_test(cases, moveable_memory_moves_and_discards);
+    tcase_add_test(cases, moveable_memory_is_a_heap_block);
     tcase_add_test(cases, fixed_realloc_moves_only_when_allowed);
     tcase_add_test(cases, global_modify_makes_fixed_memory_moveable);
     tcase_add_test(cases, bad_handles);
+    tcase_add_test(cases, lock_of_a_pointer_to_nothing);
     tcase_add_test(cases, many_handles);
     tcase_add_test(cases, refused_allocations_and_reallocations);
     suite_add_tcase(suite, cases);

@@ -189,13 +189,13 @@ static struct block *choose_block(struct input *in, struct heap *heap)
     return NULL;
 }
 
-/* A moveable object's data sits 16 bytes into a process-heap block the
- * model does not list: freeing that block through a stale pointer that
- * happens to match would corrupt the object, as on Windows. */
+/* A moveable object's data is a process-heap block the model does not
+ * list: freeing it through a stale pointer that happens to match would
+ * corrupt the object, as on Windows. */
 static void *not_inside_moveable(void *pointer)
 {
     for (int i = 0; i < MAX_MOVEABLE; i++)
-        if (model.moveables[i].live && model.moveables[i].data && model.moveables[i].data - 16 == (char *)pointer)
+        if (model.moveables[i].live && model.moveables[i].data && model.moveables[i].data == (char *)pointer)
             return NULL;
     return pointer;
 }
@@ -251,8 +251,7 @@ static int moveable_block_matches(const PROCESS_HEAP_ENTRY *entry)
         const struct moveable *object = &model.moveables[i];
         if (!object->live || !object->data)
             continue;
-        if ((entry->lpData == object->data && entry->cbData == object->size) ||
-            (entry->lpData == object->data - 16 && entry->cbData == object->size + 16))
+        if (entry->lpData == object->data && entry->cbData == object->size)
             return 1;
     }
     return 0;
@@ -684,7 +683,8 @@ static void op_global_lock(struct input *in)
             FUZZ_CHECK(!data, "GlobalLock(NULL) gave %p", data);
         } else if (!object) {
             FUZZ_CHECK(!data, "GlobalLock(%p) of nothing gave %p", handle, data);
-            FUZZ_EXPECT_ERROR(ERROR_INVALID_HANDLE, "GlobalLock");
+            /* LocalLock of a pointer leaves the error alone, as on Windows. */
+            FUZZ_EXPECT_ERROR(local && (uintptr_t)handle % 16 == 0 ? 0xdead : ERROR_INVALID_HANDLE, "GlobalLock");
         } else if (!object->data) {
             FUZZ_CHECK(!data, "GlobalLock of discarded memory gave %p", data);
             FUZZ_EXPECT_ERROR(ERROR_DISCARDED, "GlobalLock(discarded)");
@@ -702,7 +702,8 @@ static void op_global_lock(struct input *in)
         if (local)
             FUZZ_EXPECT_ERROR(ERROR_NOT_LOCKED, "LocalUnlock(fixed)");
     } else if (!object) {
-        FUZZ_CHECK(!still, "GlobalUnlock(%p) of nothing succeeded", handle);
+        /* GlobalUnlock of nothing returns TRUE on Windows, LocalUnlock FALSE. */
+        FUZZ_CHECK(still == !local, "%sUnlock(%p) of nothing = %d", local ? "Local" : "Global", handle, still);
         FUZZ_EXPECT_ERROR(ERROR_INVALID_HANDLE, "GlobalUnlock");
     } else if (!object->locks) {
         FUZZ_CHECK(!still, "GlobalUnlock of an unlocked block succeeded");
