@@ -680,17 +680,12 @@ static void *realloc_located(struct heap *heap, DWORD flags, const struct locate
         struct lfh_group *group = where->group;
         if (!lfh_slot_busy(group, where->index))
             break;
-        if (size > LFH_MAX_SIZE)
-            return move_block(heap, flags, data, lfh_slot_size(group, where->index), size);
-        old_size = lfh_slot_size(group, where->index);
-        if (block_size_for(size) <= group->stride &&
-            ((flags & HEAP_REALLOC_IN_PLACE_ONLY) || lfh_bin(size) == group->bin)) {
-            lfh_set_slot_tail(group, where->index, size);
-            if ((flags & HEAP_ZERO_MEMORY) && size > old_size)
-                memset((char *)data + old_size, 0, size - old_size);
-            return data;
-        }
-        return move_block(heap, flags, data, old_size, size);
+        /* Windows' low-fragmentation heap never resizes a block in place,
+         * not even to its own size: it moves, or fails in place only
+         * (Wine's conformance test checks it through GlobalReAlloc). */
+        if (flags & HEAP_REALLOC_IN_PLACE_ONLY)
+            return NULL;
+        return move_block(heap, flags, data, lfh_slot_size(group, where->index), size);
     }
     case ORDINARY_BLOCK: {
         struct block *block = heap_ordinary_block(where, data);
@@ -721,9 +716,9 @@ static void *realloc_located(struct heap *heap, DWORD flags, const struct locate
 }
 
 /* HeapReAlloc's common case, as realloc_located does it, in flight as
- * HeapFree finds a slot: a busy slot that stays in its bin, or moves to a
- * slot the thread's cache has ready.  NULL when anything more is needed:
- * the caller then takes the heap. */
+ * HeapFree finds a slot: a busy slot moves to a slot the thread's cache has
+ * ready.  NULL when anything more is needed: the caller then takes the
+ * heap. */
 static void *realloc_in_flight(struct heap *heap, struct lfh_cache *cache, void *data, SIZE_T size)
 {
     if (!lfh_enter(heap, cache))
@@ -732,11 +727,7 @@ static void *realloc_in_flight(struct heap *heap, struct lfh_cache *cache, void 
     unsigned index = 0;
     struct lfh_group *group = lfh_find_slot(heap, data, &index);
     if (group && lfh_slot_busy(group, index)) {
-        int bin = lfh_bin(size);
-        if (bin == group->bin) {
-            lfh_set_slot_tail(group, index, size);
-            resized = data;
-        } else if ((resized = lfh_take_slot(cache, bin, size))) {
+        if ((resized = lfh_take_slot(cache, lfh_bin(size), size))) {
             size_t old_size = lfh_slot_size(group, index);
             memcpy(resized, data, old_size < size ? old_size : size);
             lfh_free_slot(cache, group, index);

@@ -172,6 +172,35 @@ START_TEST(fixed_realloc_moves_only_when_allowed)
 }
 END_TEST
 
+/* Fixed memory from the low-fragmentation heap never resizes in place,
+ * as Wine's conformance test checks on Windows: without GMEM_MOVEABLE even
+ * its own size fails, with it the block moves. */
+START_TEST(fixed_lfh_memory_moves_to_resize)
+{
+    void *others[0x12];
+    for (int i = 0; i < 0x12; i++)              /* the bin switches to the front end */
+        ck_assert_ptr_nonnull(others[i] = GlobalAlloc(GMEM_FIXED, 12));
+    char *fixed = GlobalAlloc(GMEM_FIXED, 12);
+    strcpy(fixed, "kept");
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(GlobalReAlloc(fixed, 12, 0));
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    ck_assert_uint_eq(GlobalSize(fixed), 12);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalReAlloc(fixed, 12, 0));
+    ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    char *moved = GlobalReAlloc(fixed, 13, GMEM_MOVEABLE);
+    ck_assert_ptr_nonnull(moved);
+    ck_assert_ptr_ne(moved, fixed);
+    ck_assert_str_eq(moved, "kept");
+    ck_assert_uint_eq(GlobalSize(moved), 13);
+    ck_assert_ptr_eq(GlobalLock(moved), moved);
+    ck_assert_ptr_null(GlobalFree(moved));
+    for (int i = 0; i < 0x12; i++)
+        ck_assert_ptr_null(GlobalFree(others[i]));
+}
+END_TEST
+
 START_TEST(global_modify_makes_fixed_memory_moveable)
 {
     char *fixed = GlobalAlloc(GMEM_FIXED, 100);
@@ -339,6 +368,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, moveable_memory_moves_and_discards);
     tcase_add_test(cases, moveable_memory_is_a_heap_block);
     tcase_add_test(cases, fixed_realloc_moves_only_when_allowed);
+    tcase_add_test(cases, fixed_lfh_memory_moves_to_resize);
     tcase_add_test(cases, global_modify_makes_fixed_memory_moveable);
     tcase_add_test(cases, bad_handles);
     tcase_add_test(cases, lock_of_a_pointer_to_nothing);

@@ -714,6 +714,44 @@ START_TEST(realloc_zero_growth_stays_lazy)
 }
 END_TEST
 
+/* Windows' low-fragmentation heap never resizes a block in place (Wine's
+ * conformance test checks it on Windows through GlobalReAlloc; Wine itself
+ * shrinks in place): HEAP_REALLOC_IN_PLACE_ONLY fails even for the same
+ * size and leaves the block as it was, and without it the block moves. */
+START_TEST(lfh_blocks_never_resize_in_place)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    void *others[0x12];
+    for (int i = 0; i < 0x12; i++)                                      /* fact 107 */
+        ck_assert_ptr_nonnull(others[i] = HeapAlloc(heap, 0, 12));
+    unsigned char *block = HeapAlloc(heap, 0, 12);
+    memset(block, 0x5c, 12);
+    static const SIZE_T sizes[] = { 12, 10, 13, 0 };
+    for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        SetLastError(SENTINEL_ERROR);
+        ck_assert_ptr_null(HeapReAlloc(heap, HEAP_REALLOC_IN_PLACE_ONLY, block, sizes[i]));
+        ck_assert_last_error(ERROR_NOT_ENOUGH_MEMORY);
+        ck_assert_uint_eq(HeapSize(heap, 0, block), 12);
+        ck_assert(all_bytes(block, 0x5c, 12));
+    }
+    unsigned char *moved = HeapReAlloc(heap, 0, block, 13);
+    ck_assert_ptr_nonnull(moved);
+    ck_assert_ptr_ne(moved, block);
+    ck_assert(all_bytes(moved, 0x5c, 12));
+    ck_assert_uint_eq(HeapSize(heap, 0, moved), 13);
+    ck_assert(!HeapValidate(heap, 0, block));
+    unsigned char *again = HeapReAlloc(heap, 0, moved, 13);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_ptr_ne(again, moved);
+    ck_assert(all_bytes(again, 0x5c, 12));
+    ck_assert(HeapValidate(heap, 0, NULL));
+    ck_assert(HeapFree(heap, 0, again));
+    for (int i = 0; i < 0x12; i++)
+        ck_assert(HeapFree(heap, 0, others[i]));
+    ck_assert(HeapDestroy(heap));
+}
+END_TEST
+
 START_TEST(realloc_in_place)
 {
     HANDLE heap = HeapCreate(0, 0, 0);
@@ -1341,6 +1379,7 @@ static Suite *make_suite(void)
     tcase_add_test(realloc_case, realloc_slots_between_size_classes);
     tcase_add_test(realloc_case, realloc_zero_growth_stays_lazy);
     tcase_add_test(realloc_case, realloc_in_place);
+    tcase_add_test(realloc_case, lfh_blocks_never_resize_in_place);
     tcase_add_test(realloc_case, fixed_heap_largest_block);
     tcase_add_test(realloc_case, fixed_heap_has_no_large_blocks);
     suite_add_tcase(suite, realloc_case);
