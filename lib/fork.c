@@ -5,10 +5,10 @@
 
 #define EACH_MODULE(step) \
     step(mapping_registry) step(namespace_names) step(global_table) step(heaps) \
-    step(lfh_pool) step(large_cache) step(segment_cache) step(heap_map) \
+    step(lfh_pool) step(large_cache) step(segment_cache) step(segment_meta) step(heap_map) \
     step(exception_lists) step(vm) step(handle_table)
 #define EACH_MODULE_REVERSED(step) \
-    step(handle_table) step(vm) step(exception_lists) step(heap_map) step(segment_cache) \
+    step(handle_table) step(vm) step(exception_lists) step(heap_map) step(segment_meta) step(segment_cache) \
     step(large_cache) step(lfh_pool) step(heaps) step(global_table) step(namespace_names) \
     step(mapping_registry)
 

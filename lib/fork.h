@@ -58,6 +58,7 @@ FORK_DECLARE(global_table);
 FORK_DECLARE(heaps);
 FORK_DECLARE(lfh_pool);
 FORK_DECLARE(large_cache);
+FORK_DECLARE(segment_meta);
 FORK_DECLARE(segment_cache);
 FORK_DECLARE(heap_map);
 FORK_DECLARE(exception_lists);

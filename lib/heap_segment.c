@@ -60,18 +60,6 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 FORK_HOOKS(segment_cache, cache_lock)
 static struct segment *segment_cache;
 static size_t cache_count, cache_committed;
-/* Released segments' metadata, zeroed but never unmapped: another thread
- * may have read a segment's address from the granule map just before the
- * segment went, and it must then read a segment of no heap, not fault.  A
- * new segment takes the first one big enough.  They are listed apart, so
- * that a retired one keeps no page resident. */
-struct retired_meta {
-    struct segment *meta;
-    size_t size;
-};
-static struct retired_meta *meta_retired;
-static size_t retired_count, retired_capacity;
-
 static size_t bitmap_bytes(size_t reserved)
 {
     return (reserved / HEAP_ALIGN + 63) / 64 * sizeof(uint64_t);
@@ -100,63 +88,6 @@ static struct segment *cached_segment(size_t reserve, size_t commit, DWORD prote
     return found;
 }
 
-/* With cache_lock: room for one more retired entry. */
-static bool retired_room(void)
-{
-    if (retired_count < retired_capacity)
-        return true;
-    size_t capacity = retired_capacity ? 2 * retired_capacity : HEAP_PAGE / sizeof(struct retired_meta);
-    void *grown = mmap(NULL, capacity * sizeof(struct retired_meta), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (grown == MAP_FAILED)
-        return false;
-    if (meta_retired) {
-        memcpy(grown, meta_retired, retired_count * sizeof(struct retired_meta));
-        munmap(meta_retired, retired_capacity * sizeof(struct retired_meta));
-    }
-    meta_retired = grown;
-    retired_capacity = capacity;
-    return true;
-}
-
-/* Zeroes a segment's metadata, which no granule map entry names any more,
- * and keeps it for the next segment: a stale reader finds no heap there.
- * Without room to list it, it stays mapped, zeroed, and unused. */
-static void meta_retire(struct segment *segment)
-{
-    size_t meta_size = segment->meta_size;
-    __atomic_store_n(&segment->heap, NULL, __ATOMIC_RELEASE);
-    if (madvise(segment, meta_size, MADV_DONTNEED))
-        memset(segment, 0, meta_size);
-    pthread_mutex_lock(&cache_lock);
-    if (retired_room())
-        meta_retired[retired_count++] = (struct retired_meta){ segment, meta_size };
-    pthread_mutex_unlock(&cache_lock);
-}
-
-/* Zeroed metadata of at least meta_size bytes: a retired one, or new. */
-static struct segment *retired_meta(size_t meta_size)
-{
-    struct segment *found = NULL;
-    pthread_mutex_lock(&cache_lock);
-    for (size_t i = 0; i < retired_count; i++)
-        if (meta_retired[i].size >= meta_size) {
-            found = meta_retired[i].meta;
-            meta_size = meta_retired[i].size;
-            meta_retired[i] = meta_retired[--retired_count];
-            break;
-        }
-    pthread_mutex_unlock(&cache_lock);
-    if (!found) {
-        void *meta = mmap(NULL, meta_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (meta == MAP_FAILED)
-            return NULL;
-        found = meta;
-    }
-    found->meta_size = meta_size;
-    return found;
-}
-
 struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit, DWORD protect)
 {
     struct segment *segment = cached_segment(reserve, commit, protect);
@@ -168,15 +99,14 @@ struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit
     }
 
     size_t map_offset = sizeof(struct segment) + bitmap_bytes(reserve);
-    size_t meta_size = (map_offset + group_map_bytes(reserve) + HEAP_PAGE - 1) & ~(size_t)(HEAP_PAGE - 1);
-    struct segment *meta = retired_meta(meta_size);
+    struct segment *meta = segment_meta_take(map_offset + group_map_bytes(reserve));
     if (!meta)
         return NULL;
     void *base = VirtualAlloc(NULL, reserve, MEM_RESERVE, protect);
     if (!base || !VirtualAlloc(base, commit, MEM_COMMIT, protect)) {
         if (base)
             VirtualFree(base, 0, MEM_RELEASE);
-        meta_retire(meta);
+        segment_meta_retire(meta);
         return NULL;
     }
     segment = meta;
@@ -189,7 +119,7 @@ struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit
     if (!heap_map_set(segment->base, reserve, (uintptr_t)segment)) {
         heap_map_set(segment->base, reserve, 0);
         VirtualFree(base, 0, MEM_RELEASE);
-        meta_retire(segment);
+        segment_meta_retire(segment);
         return NULL;
     }
     return segment;
@@ -202,7 +132,7 @@ static void segment_unmap(struct segment *segment)
 {
     heap_map_set(segment->base, segment->reserved, 0);
     if (VirtualFree((void *)segment->base, 0, MEM_RELEASE)) {
-        meta_retire(segment);
+        segment_meta_retire(segment);
         return;
     }
     heap_map_set(segment->base, segment->reserved, (uintptr_t)segment);    /* its leaves exist: cannot fail */
