@@ -20,6 +20,7 @@
 #include "fork.h"
 #include "error.h"
 #include "heap.h"
+#include "vquery.h"
 #include "inject.h"
 
 #define MEM_FLAG_USED        0x1
@@ -67,6 +68,19 @@ static HLOCAL handle_of(struct mem_entry *entry)
 static bool is_pointer(HLOCAL handle)
 {
     return handle && !((uintptr_t)handle % HEAP_ALIGN);
+}
+
+/* The error for a handle that names nothing.  Given a pointer, Windows
+ * reads the heap block header before it that the pointer would have: if
+ * that memory cannot be read, the fault is reported as ERROR_NOACCESS by
+ * the calls that read it (LocalFree, LocalReAlloc, LocalFlags and their
+ * Global twins but GlobalFlags; Wine's conformance tests test_GlobalAlloc
+ * and test_LocalAlloc check this on Windows). */
+static DWORD nothing_error(HLOCAL handle)
+{
+    if (is_pointer(handle) && !vquery_readable((uintptr_t)handle - HEAP_ALIGN))
+        return ERROR_NOACCESS;
+    return ERROR_INVALID_HANDLE;
 }
 
 /* The entry a handle names, or NULL; the caller holds the table. */
@@ -193,7 +207,7 @@ HLOCAL WINAPI LocalFree(HLOCAL handle)
     }
     pthread_mutex_unlock(&table_lock);
     if (!entry) {
-        SetLastError(ERROR_INVALID_HANDLE);
+        SetLastError(nothing_error(handle));
         return handle;
     }
     if (data)
@@ -336,7 +350,7 @@ HLOCAL WINAPI LocalReAlloc(HLOCAL handle, SIZE_T size, UINT flags)
     pthread_mutex_lock(&table_lock);
     struct mem_entry *entry = entry_of(handle);
     if (!entry) {
-        SetLastError(ERROR_INVALID_HANDLE);
+        SetLastError(nothing_error(handle));
     } else if (flags & LMEM_MODIFY) {
         if (flags & LMEM_DISCARDABLE)
             entry->flags |= MEM_FLAG_DISCARDABLE;
@@ -454,7 +468,7 @@ static UINT memory_flags(HLOCAL handle, UINT discardable, UINT discarded, UINT i
     }
     pthread_mutex_unlock(&table_lock);
     if (!entry)
-        SetLastError(ERROR_INVALID_HANDLE);
+        SetLastError(global ? ERROR_INVALID_HANDLE : nothing_error(handle));
     return flags;
 }
 

@@ -170,3 +170,15 @@ BOOL vquery(uintptr_t address, MEMORY_BASIC_INFORMATION *info)
     vm_unlock();
     return TRUE;
 }
+
+BOOL vquery_readable(uintptr_t address)
+{
+    if (address < address_space()->lowest || address > address_space()->highest)
+        return FALSE;
+    DWORD error = GetLastError();
+    MEMORY_BASIC_INFORMATION info;
+    BOOL readable = vquery(address, &info) && info.State == MEM_COMMIT && info.Protect &&
+                    !(info.Protect & (PAGE_NOACCESS | PAGE_GUARD | PAGE_EXECUTE));
+    SetLastError(error);
+    return readable;
+}

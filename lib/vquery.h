@@ -9,4 +9,8 @@
  * address); FALSE with the last error set if the kernel's map is unreadable. */
 BOOL vquery(uintptr_t address, MEMORY_BASIC_INFORMATION *info);
 
+/* Whether the page holding address is committed and may be read: what a
+ * Windows function would not fault on.  The last error stays as it was. */
+BOOL vquery_readable(uintptr_t address);
+
 #endif

@@ -271,15 +271,41 @@ START_TEST(bad_handles)
 }
 END_TEST
 
-/* A pointer to memory that is not there: GlobalLock reports
- * ERROR_INVALID_HANDLE, LocalLock returns NULL and leaves the last error as
- * it was; both unlocks treat it as fixed memory (Wine's conformance tests
- * test_GlobalAlloc and test_LocalAlloc check this on Windows). */
-START_TEST(lock_of_a_pointer_to_nothing)
+/* A pointer to memory that is not there (Wine's conformance tests
+ * test_GlobalAlloc and test_LocalAlloc check each of these on Windows):
+ * the calls that read the block header it would have report the fault as
+ * ERROR_NOACCESS, GlobalFlags and the sizes ERROR_INVALID_HANDLE; GlobalLock
+ * reports ERROR_INVALID_HANDLE, LocalLock leaves the last error as it was;
+ * both unlocks treat it as fixed memory. */
+START_TEST(a_pointer_to_nothing)
 {
     char *reserved = VirtualAlloc(NULL, 4096, MEM_RESERVE, PAGE_NOACCESS);
     ck_assert_ptr_nonnull(reserved);
     void *nothing = reserved + 16;
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_eq(GlobalFree(nothing), nothing);
+    ck_assert_last_error(ERROR_NOACCESS);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_eq(LocalFree(nothing), nothing);
+    ck_assert_last_error(ERROR_NOACCESS);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(GlobalReAlloc(nothing, 0, GMEM_MOVEABLE));
+    ck_assert_last_error(ERROR_NOACCESS);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_ptr_null(LocalReAlloc(nothing, 0, LMEM_MOVEABLE));
+    ck_assert_last_error(ERROR_NOACCESS);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_uint_eq(GlobalFlags(nothing), GMEM_INVALID_HANDLE);
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_uint_eq(LocalFlags(nothing), LMEM_INVALID_HANDLE);
+    ck_assert_last_error(ERROR_NOACCESS);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_uint_eq(GlobalSize(nothing), 0);
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    SetLastError(SENTINEL_ERROR);
+    ck_assert_uint_eq(LocalSize(nothing), 0);
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
     SetLastError(SENTINEL_ERROR);
     ck_assert_ptr_null(GlobalLock(nothing));
     ck_assert_last_error(ERROR_INVALID_HANDLE);
@@ -371,7 +397,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, fixed_lfh_memory_moves_to_resize);
     tcase_add_test(cases, global_modify_makes_fixed_memory_moveable);
     tcase_add_test(cases, bad_handles);
-    tcase_add_test(cases, lock_of_a_pointer_to_nothing);
+    tcase_add_test(cases, a_pointer_to_nothing);
     tcase_add_test(cases, many_handles);
     tcase_add_test(cases, refused_allocations_and_reallocations);
     suite_add_tcase(suite, cases);

@@ -582,6 +582,19 @@ static void op_misc(struct input *in)
 
 /* ---- Global and Local ---------------------------------------------------- */
 
+/* What a call that reads the block header fails with for a handle that
+ * names nothing: Windows faults on a pointer whose header it cannot read. */
+static DWORD nothing_error(HGLOBAL handle)
+{
+    MEMORY_BASIC_INFORMATION info;
+    uintptr_t header = (uintptr_t)handle - 16;
+    if (handle && (uintptr_t)handle % 16 == 0 &&
+        (!VirtualQuery((void *)header, &info, sizeof(info)) || info.State != MEM_COMMIT ||
+         (info.Protect & (PAGE_NOACCESS | PAGE_GUARD))))
+        return ERROR_NOACCESS;
+    return ERROR_INVALID_HANDLE;
+}
+
 static HGLOBAL choose_global(struct input *in)
 {
     return not_inside_moveable(choose_any_global(in));
@@ -722,6 +735,7 @@ static void op_global_free(struct input *in)
     int local = input_pick(in, 2);
     struct moveable *object = moveable_of(handle);
     struct block *block = block_in(&model.heaps[0], handle);
+    DWORD nothing = nothing_error(handle);
     SetLastError(0xdead);
     HGLOBAL result = local ? LocalFree(handle) : GlobalFree(handle);
     if (!handle) {
@@ -736,7 +750,7 @@ static void op_global_free(struct input *in)
         forget_moveable(object);
     } else {
         FUZZ_CHECK(result == handle, "GlobalFree(%p) of nothing = %p", handle, result);
-        FUZZ_EXPECT_ERROR(ERROR_INVALID_HANDLE, "GlobalFree");
+        FUZZ_EXPECT_ERROR(nothing, "GlobalFree");
     }
 }
 
@@ -754,6 +768,7 @@ static void op_global_realloc(struct input *in)
         flags = (flags & ~(UINT)GMEM_DISCARDABLE) | LMEM_DISCARDABLE;
     struct moveable *object = moveable_of(handle);
     struct block *block = block_in(&model.heaps[0], handle);
+    DWORD nothing = nothing_error(handle);
     SetLastError(0xdead);
     HGLOBAL result = local ? LocalReAlloc(handle, size, flags) : GlobalReAlloc(handle, size, flags);
     int may_fail = size >= HUGE;
@@ -795,7 +810,7 @@ static void op_global_realloc(struct input *in)
     }
     if (!object) {
         FUZZ_CHECK(!result, "GlobalReAlloc(%p) of nothing succeeded", handle);
-        FUZZ_EXPECT_ERROR(ERROR_INVALID_HANDLE, "GlobalReAlloc");
+        FUZZ_EXPECT_ERROR(nothing, "GlobalReAlloc");
         return;
     }
     if (flags & GMEM_MODIFY) {
@@ -858,6 +873,7 @@ static void op_global_query(struct input *in)
     int local = input_pick(in, 2);
     struct moveable *object = moveable_of(handle);
     struct block *block = block_in(&model.heaps[0], handle);
+    DWORD nothing = nothing_error(handle);
     SetLastError(0xdead);
     switch (input_pick(in, 3)) {
     case 0: {
@@ -884,7 +900,7 @@ static void op_global_query(struct input *in)
         } else {
             FUZZ_CHECK(flags == (local ? LMEM_INVALID_HANDLE : GMEM_INVALID_HANDLE), "GlobalFlags(%p) = %#x", handle,
                        flags);
-            FUZZ_EXPECT_ERROR(ERROR_INVALID_HANDLE, "GlobalFlags");
+            FUZZ_EXPECT_ERROR(local ? nothing : ERROR_INVALID_HANDLE, "GlobalFlags");
         }
         break;
     }
