@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -16,11 +17,15 @@ struct address_space address_space_layout;
 /* Windows keeps the last 64 KiB below the top of user space off limits; the
  * top itself is where the kernel puts the initial stack, so the width of the
  * user address space (47 bits on x86-64 with 4-level paging, 48 on most
- * arm64 kernels) is the bit length of any stack address. */
+ * arm64 kernels) is the bit length of an address on it.  That is the
+ * process's first stack, which the kernel's random bytes for the C library
+ * lie on: the calling thread's stack may be anywhere the program put it. */
 const struct address_space *address_space_init(void)
 {
     int on_stack;
-    uintptr_t stack = (uintptr_t)&on_stack;
+    uintptr_t stack = (uintptr_t)getauxval(AT_RANDOM);
+    if (!stack)
+        stack = (uintptr_t)&on_stack;
     int bits = 64 - __builtin_clzl(stack);
     address_space_layout.lowest = LOWEST_USER_ADDRESS;
     address_space_layout.highest = ((uintptr_t)1 << bits) - ALLOCATION_GRANULARITY - 1;

@@ -1,7 +1,9 @@
 /* GetSystemInfo / GetNativeSystemInfo against what the kernel says. */
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <windows.h>
 
@@ -33,6 +35,38 @@ START_TEST(maximum_application_address)
     if (!UNDER_VALGRIND)
         ck_assert_ptr_eq(info.lpMaximumApplicationAddress, (LPVOID)0x7FFFFFFEFFFF);
 #endif
+}
+END_TEST
+
+static void *query_address_space(void *info)
+{
+    GetSystemInfo(info);
+    return NULL;
+}
+
+/* A program's first call may come from a thread whose stack it placed
+ * anywhere (valgrind puts every thread's stack low): the address space is
+ * still the process's, above the initial stack. */
+START_TEST(first_call_from_a_low_stack)
+{
+    const size_t stack_size = 1 << 20;
+    void *stack = mmap((void *)0x20000000, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(stack, MAP_FAILED);
+    ck_assert_uint_lt((uintptr_t)stack, (uintptr_t)1 << 36);
+    pthread_attr_t attributes;
+    ck_assert_int_eq(pthread_attr_init(&attributes), 0);
+    ck_assert_int_eq(pthread_attr_setstack(&attributes, stack, stack_size), 0);
+    SYSTEM_INFO info;
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, &attributes, query_address_space, &info), 0);
+    ck_assert_int_eq(pthread_join(thread, NULL), 0);
+    int local;
+    ck_assert_uint_gt((uintptr_t)info.lpMaximumApplicationAddress, (uintptr_t)&local);
+    SYSTEM_INFO again;
+    GetSystemInfo(&again);
+    ck_assert_ptr_eq(again.lpMaximumApplicationAddress, info.lpMaximumApplicationAddress);
+    pthread_attr_destroy(&attributes);
+    ck_assert_int_eq(munmap(stack, stack_size), 0);
 }
 END_TEST
 
@@ -75,6 +109,7 @@ static Suite *make_suite(void)
     TCase *cases = tcase_create("GetSystemInfo");
     tcase_add_test(cases, page_size_and_granularity);
     tcase_add_test(cases, maximum_application_address);
+    tcase_add_test(cases, first_call_from_a_low_stack);
     tcase_add_test(cases, processors);
     tcase_add_test(cases, native_matches);
     tcase_add_test(cases, null_buffer_does_not_crash);
