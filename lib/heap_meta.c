@@ -8,8 +8,8 @@
  * metadata is zeroed (madvise, so it keeps no page resident) and kept for
  * the next segment of its size.  Sizes are powers of two and a new segment
  * takes one of its own size only, so the retired ones of each size never
- * outnumber the most segments of that size alive at once: the address space
- * kept stays under twice the peak, and a program that does again what it
+ * outnumber the most segments of that size alive at once: the metadata
+ * kept stays under twice its peak, and a program that does again what it
  * did before maps nothing new.
  *
  * Metadata is carved from arenas reserved META_ARENA at a time, inaccessible
