@@ -350,8 +350,11 @@ HLOCAL WINAPI LocalReAlloc(HLOCAL handle, SIZE_T size, UINT flags)
     pthread_mutex_lock(&table_lock);
     struct mem_entry *entry = entry_of(handle);
     if (!entry) {
+        pthread_mutex_unlock(&table_lock);
         SetLastError(nothing_error(handle));
-    } else if (flags & LMEM_MODIFY) {
+        return NULL;
+    }
+    if (flags & LMEM_MODIFY) {
         if (flags & LMEM_DISCARDABLE)
             entry->flags |= MEM_FLAG_DISCARDABLE;
         result = handle;

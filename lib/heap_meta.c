@@ -8,9 +8,8 @@
  * metadata is zeroed (madvise, so it keeps no page resident) and kept for
  * the next segment of its size.  Sizes are powers of two and a new segment
  * takes one of its own size only, so the retired ones of each size never
- * outnumber the most segments of that size alive at once: the metadata
- * kept stays under twice its peak, and a program that does again what it
- * did before maps nothing new.
+ * outnumber the most segments of that size alive at once, and a program
+ * that does again what it did before maps nothing new.
  *
  * Metadata is carved from arenas reserved META_ARENA at a time, inaccessible
  * until carved: one mapping for many segments, not one each. */
@@ -21,6 +20,7 @@
 
 #include "fork.h"
 #include "heap.h"
+#include "sysinfo.h"
 #include "inject.h"
 
 #define META_ARENA ((size_t)64 << 20)
@@ -57,16 +57,31 @@ static bool retired_room(void)
     return true;
 }
 
-/* With meta_lock: size fresh bytes of an arena, readable and writable. */
+/* Metadata is read and written a few bytes at a time, and retired metadata
+ * must stay unresident: no huge page may gather it up again. */
+static void *map_metadata(size_t size, int protection)
+{
+    int reserve_only = protection == PROT_NONE ? MAP_NORESERVE : 0;
+    void *mapped = mmap(NULL, size, protection, MAP_PRIVATE | MAP_ANONYMOUS | reserve_only, -1, 0);
+    if (mapped == MAP_FAILED)
+        return NULL;
+    madvise(mapped, size, MADV_NOHUGEPAGE);
+    return mapped;
+}
+
+/* With meta_lock: size fresh bytes, readable and writable.  Metadata as big
+ * as half an arena (a fixed heap of gigabytes) has a mapping of its own
+ * rather than leave most of an arena unused. */
 static void *arena_carve(size_t size)
 {
+    if (size >= META_ARENA / 2)
+        return map_metadata(size, PROT_READ | PROT_WRITE);
     if ((size_t)(arena_end - arena_next) < size) {
-        size_t reserve = size > META_ARENA ? size : META_ARENA;
-        char *arena = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (arena == MAP_FAILED)
+        char *arena = map_metadata(META_ARENA, PROT_NONE);
+        if (!arena)
             return NULL;
         arena_next = arena;
-        arena_end = arena + reserve;
+        arena_end = arena + META_ARENA;
     }
     if (mprotect(arena_next, size, PROT_READ | PROT_WRITE))
         return NULL;
@@ -77,7 +92,7 @@ static void *arena_carve(size_t size)
 
 struct segment *segment_meta_take(size_t used)
 {
-    size_t size = HEAP_PAGE;
+    size_t size = address_space()->page_size;
     while (size < used)
         size *= 2;
     struct segment *meta = NULL;

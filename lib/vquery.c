@@ -177,8 +177,10 @@ BOOL vquery_readable(uintptr_t address)
         return FALSE;
     DWORD error = GetLastError();
     MEMORY_BASIC_INFORMATION info;
-    BOOL readable = vquery(address, &info) && info.State == MEM_COMMIT && info.Protect &&
-                    !(info.Protect & (PAGE_NOACCESS | PAGE_GUARD | PAGE_EXECUTE));
+    /* Without the kernel's map, nothing says the memory is not there. */
+    BOOL readable = !vquery(address, &info) ||
+                    (info.State == MEM_COMMIT && info.Protect &&
+                     !(info.Protect & (PAGE_NOACCESS | PAGE_GUARD | PAGE_EXECUTE)));
     SetLastError(error);
     return readable;
 }

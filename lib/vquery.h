@@ -10,7 +10,8 @@
 BOOL vquery(uintptr_t address, MEMORY_BASIC_INFORMATION *info);
 
 /* Whether the page holding address is committed and may be read: what a
- * Windows function would not fault on.  The last error stays as it was. */
+ * Windows function would not fault on (TRUE too when the kernel's map
+ * cannot be read).  The last error stays as it was. */
 BOOL vquery_readable(uintptr_t address);
 
 #endif

@@ -590,7 +590,7 @@ static DWORD nothing_error(HGLOBAL handle)
     uintptr_t header = (uintptr_t)handle - 16;
     if (handle && (uintptr_t)handle % 16 == 0 &&
         (!VirtualQuery((void *)header, &info, sizeof(info)) || info.State != MEM_COMMIT ||
-         (info.Protect & (PAGE_NOACCESS | PAGE_GUARD))))
+         (info.Protect & (PAGE_NOACCESS | PAGE_GUARD | PAGE_EXECUTE))))
         return ERROR_NOACCESS;
     return ERROR_INVALID_HANDLE;
 }
