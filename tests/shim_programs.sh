@@ -124,6 +124,8 @@ if make -s -C "$top" distdir distdir="$work/source" >"$work/suite.out" 2>&1 &&
 else
     echo "FAIL make check under the shim"; grep -E '^(FAIL|ERROR|# )' "$work/suite.out" | head -20
     tail -20 "$work/suite.out"
+    # The copy goes when this script ends: what failed, from the tests' own logs.
+    grep -h -E ':[FE]:|^(FAIL|ERROR) ' "$work"/build/tests/*.log 2>/dev/null | head -20 || true
     failures=$((failures + 1))
 fi ;;
 valgrind)
