@@ -368,11 +368,12 @@ struct block *heap_ordinary_block(const struct located *where, const void *data)
 /* Aborts the process when HeapEnableTerminationOnCorruption is on. */
 void heap_corruption_found(const void *data);
 
-/* heap_segment.c: segments and ordinary blocks; the caller holds the heap. */
-/* Metadata for a segment of used bytes, zeroed (heap_meta.c); NULL if none
+/* heap_meta.c: metadata for a segment of used bytes, zeroed; NULL if none
  * can be mapped.  Retiring it makes it read as a segment of no heap. */
 struct segment *segment_meta_take(size_t used);
 void segment_meta_retire(struct segment *segment);
+
+/* heap_segment.c: segments and ordinary blocks; the caller holds the heap. */
 struct segment *segment_create(struct heap *owner, size_t reserve, size_t commit, DWORD protect);
 void segment_release(struct segment *segment);
 void segment_trim_cache(void);
