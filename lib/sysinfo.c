@@ -26,9 +26,11 @@ const struct address_space *address_space_init(void)
     uintptr_t stack = (uintptr_t)getauxval(AT_RANDOM);
     if (!stack)
         stack = (uintptr_t)&on_stack;
-    int bits = 64 - __builtin_clzl(stack);
+    /* All ones below the stack's top bit: a shift of 1 by the width of an
+     * address, for a stack at the very top of a 32-bit space, is undefined. */
+    uintptr_t below_top = UINTPTR_MAX >> __builtin_clzl(stack);
     address_space_layout.lowest = LOWEST_USER_ADDRESS;
-    address_space_layout.highest = ((uintptr_t)1 << bits) - ALLOCATION_GRANULARITY - 1;
+    address_space_layout.highest = below_top - ALLOCATION_GRANULARITY;
     /* Racing first callers store the same values; page_size goes last and
      * marks the layout complete. */
     __atomic_store_n(&address_space_layout.page_size, (size_t)sysconf(_SC_PAGESIZE), __ATOMIC_RELEASE);
