@@ -18,6 +18,9 @@ WINBASEAPI HANDLE WINAPI GetCurrentProcess(VOID);
 WINBASEAPI DWORD WINAPI GetCurrentProcessId(VOID);
 WINBASEAPI HANDLE WINAPI GetCurrentThread(VOID);
 WINBASEAPI DWORD WINAPI GetCurrentThreadId(VOID);
+/* Ids behind real handles too: DuplicateHandle of a pseudo handle makes one. */
+WINBASEAPI DWORD WINAPI GetProcessId(HANDLE Process);
+WINBASEAPI DWORD WINAPI GetThreadId(HANDLE Thread);
 
 WINBASEAPI BOOL WINAPI FlushInstructionCache(HANDLE hProcess,
                                              LPCVOID lpBaseAddress,

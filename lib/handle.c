@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -264,6 +265,73 @@ HANDLE WINAPI GetCurrentThread(void)
     return PSEUDO_HANDLE_THREAD;
 }
 
+/* A thread, as a real handle names it: DuplicateHandle of GetCurrentThread()
+ * makes one for the calling thread, which other threads may then use. */
+struct thread_object {
+    struct object object;
+    DWORD id;
+};
+
+static void thread_destroy(struct object *object)
+{
+    free(object);
+}
+
+/* Windows' generic mapping for threads (Wine's server spells out the same). */
+static const struct object_type thread_type = {
+    .name = "Thread",
+    .generic_read = STANDARD_RIGHTS_READ | THREAD_QUERY_INFORMATION | THREAD_GET_CONTEXT,
+    .generic_write = STANDARD_RIGHTS_WRITE | THREAD_SET_LIMITED_INFORMATION | THREAD_SET_INFORMATION |
+                     THREAD_SET_CONTEXT | THREAD_SUSPEND_RESUME | THREAD_TERMINATE | 0x0004,
+    .generic_execute = STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE | THREAD_RESUME | THREAD_QUERY_LIMITED_INFORMATION,
+    .all_access = THREAD_ALL_ACCESS,
+    .destroy = thread_destroy,
+};
+
+static struct object *current_thread_object(void)
+{
+    struct thread_object *thread = calloc(1, sizeof(*thread));
+    if (!thread) {
+        failure(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    object_init(&thread->object, &thread_type);
+    thread->id = GetCurrentThreadId();
+    return &thread->object;
+}
+
+/* The id behind a real handle of the type, or 0 with the last error set.
+ * Since Vista the full query right grants the limited one, which is all
+ * reading an id needs. */
+static DWORD object_id(HANDLE handle, const struct object_type *type, ACCESS_MASK either_right)
+{
+    ACCESS_MASK access = 0;
+    struct object *object = handle_lookup(handle, type, &access);
+    if (!object)
+        return 0;
+    DWORD id = type == &thread_type ? ((struct thread_object *)object)->id : GetCurrentProcessId();
+    object_unref(object);
+    if (!(access & either_right)) {
+        failure(ERROR_ACCESS_DENIED);
+        return 0;
+    }
+    return id;
+}
+
+DWORD WINAPI GetThreadId(HANDLE thread)
+{
+    if (thread == PSEUDO_HANDLE_THREAD)
+        return GetCurrentThreadId();
+    return object_id(thread, &thread_type, THREAD_QUERY_INFORMATION | THREAD_QUERY_LIMITED_INFORMATION);
+}
+
+DWORD WINAPI GetProcessId(HANDLE process)
+{
+    if (process == PSEUDO_HANDLE_PROCESS)
+        return GetCurrentProcessId();
+    return object_id(process, &process_type, PROCESS_QUERY_INFORMATION | PROCESS_QUERY_LIMITED_INFORMATION);
+}
+
 DWORD WINAPI GetCurrentThreadId(void)
 {
     return (DWORD)gettid();
@@ -293,10 +361,14 @@ BOOL WINAPI DuplicateHandle(HANDLE source_process, HANDLE source, HANDLE target_
     struct object *object;
     ACCESS_MASK access;
     DWORD flags = 0;
-    BOOL source_is_pseudo = source == PSEUDO_HANDLE_PROCESS;
-    if (source_is_pseudo) {
+    BOOL source_is_pseudo = source == PSEUDO_HANDLE_PROCESS || source == PSEUDO_HANDLE_THREAD;
+    if (source == PSEUDO_HANDLE_PROCESS) {
         object = object_ref(&current_process);
         access = PROCESS_ALL_ACCESS;
+    } else if (source == PSEUDO_HANDLE_THREAD) {
+        if (!(object = current_thread_object()))
+            return FALSE;
+        access = THREAD_ALL_ACCESS;
     } else {
         object = handle_lookup(source, NULL, &access);
         if (!object)

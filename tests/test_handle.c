@@ -346,6 +346,96 @@ START_TEST(process_and_thread_ids)
 }
 END_TEST
 
+/* The id a real thread handle names, read from another thread. */
+static void *id_of(void *handle)
+{
+    return (void *)(uintptr_t)GetThreadId(handle);
+}
+
+START_TEST(duplicated_thread_handle_is_real)
+{
+    unsigned long before = handle_count();
+    HANDLE thread = NULL;
+    ck_assert(DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &thread, 0, FALSE,
+                              DUPLICATE_SAME_ACCESS));
+    ck_assert_ptr_nonnull(thread);
+    ck_assert_ptr_ne(thread, GetCurrentThread());
+    ck_assert_uint_eq(handle_count(), before + 1);
+    ck_assert_uint_eq(GetThreadId(thread), GetCurrentThreadId());
+    ck_assert_uint_eq(GetThreadId(GetCurrentThread()), GetCurrentThreadId());
+    /* Another thread's GetCurrentThread() would name that thread; the real
+     * handle still names this one. */
+    pthread_t other;
+    void *seen = NULL;
+    ck_assert_int_eq(pthread_create(&other, NULL, id_of, thread), 0);
+    pthread_join(other, &seen);
+    ck_assert_uint_eq((DWORD)(uintptr_t)seen, GetCurrentThreadId());
+    /* It is a thread, not a process. */
+    SetLastError(0);
+    ck_assert_uint_eq(GetProcessId(thread), 0);
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    HANDLE out = NULL;
+    SetLastError(0);
+    ck_assert(!DuplicateHandle(thread, GetCurrentProcess(), GetCurrentProcess(), &out, 0, FALSE,
+                               DUPLICATE_SAME_ACCESS));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    DWORD flags = 0x5555;
+    ck_assert(GetHandleInformation(thread, &flags));
+    ck_assert_uint_eq(flags, 0);
+    ck_assert(CloseHandle(thread));
+    SetLastError(0);
+    ck_assert(!CloseHandle(thread));
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    SetLastError(0);
+    ck_assert_uint_eq(GetThreadId(thread), 0);
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    ck_assert_uint_eq(handle_count(), before);
+}
+END_TEST
+
+START_TEST(ids_need_a_query_right)
+{
+    HANDLE process = NULL, thread = NULL, narrow = NULL;
+    ck_assert(DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(), GetCurrentProcess(), &process, 0, FALSE, 0));
+    SetLastError(0);
+    ck_assert_uint_eq(GetProcessId(process), 0);
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    ck_assert(CloseHandle(process));
+    ck_assert(DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(), GetCurrentProcess(), &process,
+                              PROCESS_QUERY_LIMITED_INFORMATION, FALSE, 0));
+    ck_assert_uint_eq(GetProcessId(process), GetCurrentProcessId());
+    ck_assert_uint_eq(GetProcessId(GetCurrentProcess()), GetCurrentProcessId());
+    ck_assert(CloseHandle(process));
+
+    ck_assert(DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &thread,
+                              THREAD_TERMINATE, FALSE, 0));
+    SetLastError(0);
+    ck_assert_uint_eq(GetThreadId(thread), 0);
+    ck_assert_last_error(ERROR_ACCESS_DENIED);
+    /* The full query right grants the limited one, and generic read the full one. */
+    ck_assert(DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &narrow,
+                              GENERIC_READ, FALSE, 0));
+    ck_assert_uint_eq(GetThreadId(narrow), GetCurrentThreadId());
+    ck_assert(CloseHandle(narrow));
+    ck_assert(DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &narrow,
+                              THREAD_QUERY_INFORMATION, FALSE, 0));
+    ck_assert_uint_eq(GetThreadId(narrow), GetCurrentThreadId());
+    ck_assert(CloseHandle(narrow));
+    ck_assert(CloseHandle(thread));
+
+    SetLastError(0);
+    ck_assert_uint_eq(GetThreadId(NULL), 0);
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    SetLastError(0);
+    ck_assert_uint_eq(GetProcessId((HANDLE)0x1234), 0);
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+    /* A pseudo handle of the wrong kind names no object of that kind. */
+    SetLastError(0);
+    ck_assert_uint_eq(GetThreadId(GetCurrentProcess()), 0);
+    ck_assert_last_error(ERROR_INVALID_HANDLE);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("handle");
@@ -363,6 +453,8 @@ static Suite *make_suite(void)
     tcase_add_test(api, handle_information_needs_a_buffer);
     tcase_add_test(api, pseudo_handles_have_no_attributes);
     tcase_add_test(api, process_and_thread_ids);
+    tcase_add_test(api, duplicated_thread_handle_is_real);
+    tcase_add_test(api, ids_need_a_query_right);
     suite_add_tcase(suite, api);
     TCase *objects = tcase_create("objects");
     tcase_add_test(objects, objects_live_while_any_handle_does);
