@@ -6,7 +6,8 @@
  * baselines are the C library's malloc with LD_PRELOAD of jemalloc or
  * mimalloc (as mimalloc-bench does), and each child's peak RSS and minor
  * faults come from wait4.  A baseline that is not installed is skipped with
- * a note.  Times are the median of REPETITIONS runs.
+ * a note.  Times are the median of REPETITIONS runs, the backends taking
+ * turns.
  * Usage: heapbench [scale [workload...]], scale 1 (default) or smaller;
  * naming workloads (W1 ... W7) runs only those. */
 #include <dlfcn.h>
@@ -527,27 +528,34 @@ int main(int argc, char **argv)
     for (size_t w = 0; w < WORKLOADS; w++) {
         if (!wanted(workloads[w].name, chosen, chosen_count))
             continue;
+        /* The backends take turns, so that whatever else the machine is
+         * doing (this VM's CPUs slow down by a third for minutes at a time)
+         * falls on all of them alike. */
         struct result results[BACKENDS] = { { 0 } };
-        for (int b = 0; b < BACKENDS; b++) {
-            double times[REPETITIONS];
-            int runs = 0;
-            for (; runs < REPETITIONS && present[b]; runs++) {
+        double times[BACKENDS][REPETITIONS];
+        bool failed[BACKENDS] = { false };
+        for (int run = 0; run < REPETITIONS; run++)
+            for (int b = 0; b < BACKENDS; b++) {
                 char line[256];
                 struct rusage usage;
-                if (!run_child(b, workloads[w].name, line, sizeof(line), &usage))
-                    break;
+                if (!present[b] || failed[b])
+                    continue;
+                if (!run_child(b, workloads[w].name, line, sizeof(line), &usage)) {
+                    failed[b] = true;
+                    continue;
+                }
                 long count = 1;
-                sscanf(line, "%lf %ld", &times[runs], &count);
+                sscanf(line, "%lf %ld", &times[b][run], &count);
                 double rss = (double)usage.ru_maxrss / 1024.0;
                 if (rss > results[b].rss_mib)
                     results[b].rss_mib = rss;
                 results[b].faults_per_op = (double)usage.ru_minflt / (double)count;
             }
-            if (runs == REPETITIONS) {
+        for (int b = 0; b < BACKENDS; b++)
+            if (present[b] && !failed[b]) {
                 results[b].ran = true;
-                results[b].ns_per_op = median(times, REPETITIONS);
+                results[b].ns_per_op = median(times[b], REPETITIONS);
             }
-        }
         double best_time = 0, best_rss = 0;
         for (int b = 0; b < BASELINES; b++)
             if (results[b].ran) {
