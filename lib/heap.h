@@ -172,7 +172,7 @@ static inline void *large_data(struct large_block *large)
 #define LFH_BINS            51
 #define LFH_GROUP_SLOTS     64
 #define LFH_ACTIVATION      0x11        /* a bin switches on after this many allocations */
-#define LFH_GROUP_HEADER    64u
+#define LFH_GROUP_HEADER    80u
 
 struct lfh_cache;
 
@@ -192,6 +192,7 @@ struct lfh_group {              /* at the start of a busy ordinary block's data 
     struct lfh_cache *owner;    /* fixed for the group's life */
     struct lfh_group *next_available;   /* owner only */
     struct lfh_group *next_pending;     /* on the owner's pending stack */
+    struct lfh_group *next_of_bin;      /* owner only: its groups of the bin, newest first */
 };
 
 _Static_assert(sizeof(struct lfh_group) <= LFH_GROUP_HEADER - HEAP_BLOCK_HEADER,
@@ -217,6 +218,11 @@ struct lfh_cache {
     struct lfh_group *pending;  /* atomic: groups that got remote frees since drained */
     struct lfh_cache *next;     /* every cache of the heap */
     struct lfh_group *available[LFH_BINS];  /* groups with local free slots, per bin */
+    /* Per bin: every group, the number of them, and how many slots were
+     * freed into the unlisted ones since the bin was last searched. */
+    struct lfh_group *groups[LFH_BINS];
+    uint32_t group_count[LFH_BINS];
+    uint32_t stranded[LFH_BINS];
 };
 
 /* Bit i set: slot i is free (read without the owner's help). */
@@ -666,12 +672,11 @@ static inline bool lfh_free_owned(struct lfh_cache *cache, struct lfh_group *gro
     if ((local | __atomic_load_n(&group->remote_free, __ATOMIC_RELAXED)) & bit)
         return false;
     __atomic_store_n(&group->local_free, local | bit, __ATOMIC_RELAXED);
-    /* Listed again if it was full, without a branch (see lfh_take_slot). */
-    bool listed = group->listed;
-    struct lfh_group **head = &cache->available[group->bin], *first = *head;
-    group->next_available = lfh_select(listed, group->next_available, first);
-    *head = lfh_select(listed, first, group);
-    group->listed = 1;
+    /* A full group is not listed again here but when its bin runs dry:
+     * relisting it at once had the next take empty it again, so that in a
+     * churn every other free moved a group, and the free slots sat in the
+     * few groups below. */
+    cache->stranded[group->bin] += !group->listed;
     return true;
 }
 

@@ -11,9 +11,14 @@
  * allocates and frees its groups' slots with plain loads and stores of the
  * group's local_free bits; another thread frees a slot with one atomic OR
  * into remote_free and, when that word was empty, pushes the group onto the
- * owner's pending stack, which the owner drains when a bin runs dry.  The
- * heap lock is taken only to carve a new group.  A thread that exits leaves
- * its cache, groups and all, to the next thread that comes to the heap.
+ * owner's pending stack, which the owner drains when a bin runs dry.  A
+ * take that empties a group unlists it; a free into an unlisted group only
+ * counts the slot, and a dry bin lists its groups with free slots again once
+ * the count is worth a search (worth_searching).  In a steady churn this
+ * took W1 of heapbench from 19.4 to 18.2 ns an operation.  The heap lock is
+ * taken only to carve a new group.  A thread that exits leaves its cache,
+ * groups and all, to the next thread that comes to the heap, which lists
+ * them again before its first use.
  *
  * HeapLock (and HeapCompact) must still keep every thread out.  A thread
  * marks its cache in flight, then reads the heap's lfh_locked word, and
@@ -161,6 +166,8 @@ void lfh_barrier_all_threads(void)
         syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
 }
 
+static void search_bin(struct lfh_cache *cache, int bin);
+
 /* A cache of the heap for this thread: one a dead thread left, or a new one. */
 struct lfh_cache *lfh_attach(struct heap *heap)
 {
@@ -183,8 +190,13 @@ struct lfh_cache *lfh_attach(struct heap *heap)
             heap->caches = cache;
         }
     }
-    if (cache)
+    if (cache) {
         __atomic_store_n(&cache->thread, my_token(), __ATOMIC_RELEASE);
+        /* A dead thread's cache comes with the slots it freed last. */
+        for (int bin = 0; bin < LFH_BINS; bin++)
+            if (cache->stranded[bin])
+                search_bin(cache, bin);
+    }
     heap_unlock(heap);
     if (!cache)
         return NULL;
@@ -344,6 +356,9 @@ static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, i
      * group whole or not at all, never a count or stride half written. */
     __atomic_store_n(&group->key, lfh_group_key(group), __ATOMIC_RELEASE);
     map_group(group, true);
+    group->next_of_bin = cache->groups[bin];
+    cache->groups[bin] = group;
+    cache->group_count[bin]++;
     lfh_make_available(cache, group);
     return group;
 }
@@ -365,13 +380,41 @@ static void drain_pending(struct lfh_cache *cache)
     }
 }
 
+/* A dry bin searches its groups for freed slots only once there are about
+ * as many as it has groups (a sixteenth of its slots, if fewer): a search
+ * then costs a read or so per slot it finds, and a bin leaves few slots
+ * unused meanwhile, carving a group instead. */
+static bool worth_searching(const struct lfh_cache *cache, int bin)
+{
+    uint32_t count = group_slots(bin_stride(bin)), groups = cache->group_count[bin];
+    uint32_t enough = count < 16 ? groups * count / 16 : groups;
+    return cache->stranded[bin] && cache->stranded[bin] >= enough;
+}
+
+/* Lists the bin's groups that have free slots again, newest first, as they
+ * were carved: the bin then fills its newest groups before the older ones. */
+static void search_bin(struct lfh_cache *cache, int bin)
+{
+    struct lfh_group **tail = &cache->available[bin];
+    for (struct lfh_group *group = cache->groups[bin]; group; group = group->next_of_bin) {
+        group->listed = group->local_free != 0;
+        if (group->listed) {
+            *tail = group;
+            tail = &group->next_available;
+        }
+    }
+    *tail = NULL;
+    cache->stranded[bin] = 0;
+}
+
 /* Only the cache's thread, in flight or holding the heap. */
 static void *cache_alloc(struct lfh_cache *cache, int bin, size_t size)
 {
     if (!cache->available[bin]) {
-        if (!__atomic_load_n(&cache->pending, __ATOMIC_RELAXED))
-            return NULL;
-        drain_pending(cache);
+        if (__atomic_load_n(&cache->pending, __ATOMIC_RELAXED))
+            drain_pending(cache);
+        if (!cache->available[bin] && worth_searching(cache, bin))
+            search_bin(cache, bin);
     }
     return lfh_take_slot(cache, bin, size);
 }
@@ -436,6 +479,9 @@ size_t lfh_release_empty_groups(struct heap *heap)
     for (struct lfh_cache *cache = heap->caches; cache; cache = cache->next) {
         drain_pending(cache);
         memset(cache->available, 0, sizeof(cache->available));
+        memset(cache->groups, 0, sizeof(cache->groups));
+        memset(cache->group_count, 0, sizeof(cache->group_count));
+        memset(cache->stranded, 0, sizeof(cache->stranded));
     }
     struct lfh_group *empty = NULL;
     for (struct segment *segment = heap->segments; segment; segment = segment->next) {
@@ -449,9 +495,14 @@ size_t lfh_release_empty_groups(struct heap *heap)
             if (group->local_free == all_slots(group->count)) {
                 group->next_available = empty;
                 empty = group;
-            } else if (group->local_free) {
-                lfh_make_available(group->owner, group);
+                continue;
             }
+            struct lfh_cache *owner = group->owner;
+            group->next_of_bin = owner->groups[group->bin];
+            owner->groups[group->bin] = group;
+            owner->group_count[group->bin]++;
+            if (group->local_free)
+                lfh_make_available(owner, group);
         }
     }
     size_t released = 0;
