@@ -16,6 +16,14 @@ static void show_flags(const char *what, HANDLE handle)
     emit(what, error, "%s flags=0x%lx", ok ? "TRUE" : "FALSE", (unsigned long)flags);
 }
 
+/* An id as a call returned it: the caller's own, none, or another. */
+static void show_id(const char *what, DWORD id, DWORD own)
+{
+    DWORD error = GetLastError();
+
+    emit(what, error, "%s", id == own ? "own" : id == 0 ? "0" : "other");
+}
+
 int main(void)
 {
     HANDLE self = GetCurrentProcess(), out, source, copy;
@@ -46,6 +54,30 @@ int main(void)
     CloseHandle(out);
     bool_is("duplicate pseudo thread", TRY(DuplicateHandle(self, GetCurrentThread(), self, &out, 0, FALSE, DUPLICATE_SAME_ACCESS)));
     fact("duplicate pseudo thread result", "%s", !out ? "NULL" : out == GetCurrentThread() ? "pseudo" : "real");
+    show_id("thread id of the duplicate", TRY(GetThreadId(out)), GetCurrentThreadId());
+    show_id("process id of a thread handle", TRY(GetProcessId(out)), GetCurrentProcessId());
+    show_flags("duplicated thread flags", out);
+    bool_is("close duplicated thread", TRY(CloseHandle(out)));
+    show_id("thread id of a closed handle", TRY(GetThreadId(out)), GetCurrentThreadId());
+    show_id("thread id of the pseudo thread", TRY(GetThreadId(GetCurrentThread())), GetCurrentThreadId());
+    show_id("thread id of the pseudo process", TRY(GetThreadId(self)), GetCurrentThreadId());
+    show_id("process id of the pseudo process", TRY(GetProcessId(self)), GetCurrentProcessId());
+    show_id("thread id of NULL", TRY(GetThreadId(NULL)), GetCurrentThreadId());
+    out = NULL;
+    bool_is("duplicate thread for terminate only", TRY(DuplicateHandle(self, GetCurrentThread(), self, &out, THREAD_TERMINATE, FALSE, 0)));
+    show_id("thread id without a query right", TRY(GetThreadId(out)), GetCurrentThreadId());
+    CloseHandle(out);
+    out = NULL;
+    bool_is("duplicate thread for generic read", TRY(DuplicateHandle(self, GetCurrentThread(), self, &out, GENERIC_READ, FALSE, 0)));
+    show_id("thread id with generic read", TRY(GetThreadId(out)), GetCurrentThreadId());
+    CloseHandle(out);
+    out = NULL;
+    bool_is("duplicate process for no right", TRY(DuplicateHandle(self, self, self, &out, 0, FALSE, 0)));
+    show_id("process id without a query right", TRY(GetProcessId(out)), GetCurrentProcessId());
+    CloseHandle(out);
+    out = NULL;
+    bool_is("duplicate process for limited query", TRY(DuplicateHandle(self, self, self, &out, PROCESS_QUERY_LIMITED_INFORMATION, FALSE, 0)));
+    show_id("process id with limited query", TRY(GetProcessId(out)), GetCurrentProcessId());
     CloseHandle(out);
 
     source = new_mapping();
