@@ -222,7 +222,7 @@ struct lfh_cache {
      * freed into the unlisted ones since the bin was last searched. */
     struct lfh_group *groups[LFH_BINS];
     uint32_t group_count[LFH_BINS];
-    uint32_t stranded[LFH_BINS];
+    uint64_t stranded[LFH_BINS];
 };
 
 /* Bit i set: slot i is free (read without the owner's help). */

@@ -166,6 +166,7 @@ void lfh_barrier_all_threads(void)
         syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
 }
 
+static bool worth_searching(const struct lfh_cache *cache, int bin);
 static void search_bin(struct lfh_cache *cache, int bin);
 
 /* A cache of the heap for this thread: one a dead thread left, or a new one. */
@@ -194,7 +195,7 @@ struct lfh_cache *lfh_attach(struct heap *heap)
         __atomic_store_n(&cache->thread, my_token(), __ATOMIC_RELEASE);
         /* A dead thread's cache comes with the slots it freed last. */
         for (int bin = 0; bin < LFH_BINS; bin++)
-            if (cache->stranded[bin])
+            if (worth_searching(cache, bin))
                 search_bin(cache, bin);
     }
     heap_unlock(heap);
@@ -386,13 +387,14 @@ static void drain_pending(struct lfh_cache *cache)
  * unused meanwhile, carving a group instead. */
 static bool worth_searching(const struct lfh_cache *cache, int bin)
 {
-    uint32_t count = group_slots(bin_stride(bin)), groups = cache->group_count[bin];
-    uint32_t enough = count < 16 ? groups * count / 16 : groups;
+    uint64_t count = group_slots(bin_stride(bin)), groups = cache->group_count[bin];
+    uint64_t enough = count < 16 ? groups * count / 16 : groups;
     return cache->stranded[bin] && cache->stranded[bin] >= enough;
 }
 
-/* Lists the bin's groups that have free slots again, newest first, as they
- * were carved: the bin then fills its newest groups before the older ones. */
+/* Lists the bin's groups that have free slots again, in the order of its
+ * list (newest first, or by address once HeapCompact has rebuilt it): the
+ * bin then fills its newest groups before the older ones. */
 static void search_bin(struct lfh_cache *cache, int bin)
 {
     struct lfh_group **tail = &cache->available[bin];
@@ -444,6 +446,11 @@ void *lfh_alloc(struct heap *heap, int bin, size_t size, DWORD flags)
     void *data = cache_alloc(cache, bin, size);
     if (!data && new_group(heap, cache, bin))
         data = cache_alloc(cache, bin, size);
+    /* Out of memory for a group: the slots freed into full ones, if any. */
+    if (!data && cache->stranded[bin]) {
+        search_bin(cache, bin);
+        data = cache_alloc(cache, bin, size);
+    }
     heap_leave(heap, flags);
     return data;
 }

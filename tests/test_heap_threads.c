@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <windows.h>
@@ -587,6 +589,52 @@ START_TEST(dead_threads_hand_their_caches_on)
 }
 END_TEST
 
+/* A heap that cannot grow any more still hands out the slots freed into its
+ * full groups, which the front end lists again only when a bin runs dry.
+ * In a child: the address space is capped just above what it uses. */
+enum { MANY_SLOTS = 1 << 19 };
+static void *many_slots[MANY_SLOTS];
+
+static int fill_then_free_one(void)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    for (int i = 0; heap && i < 40; i++)
+        HeapFree(heap, 0, HeapAlloc(heap, 0, SMALL));
+    long pages = 0;
+    FILE *statm = fopen("/proc/self/statm", "r");
+    if (!heap || !statm || fscanf(statm, "%ld", &pages) != 1)
+        return 2;
+    fclose(statm);
+    struct rlimit cap = { .rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (16u << 20) };
+    cap.rlim_max = cap.rlim_cur;
+    if (setrlimit(RLIMIT_AS, &cap))
+        return 3;
+    int count = 0;
+    while (count < MANY_SLOTS && (many_slots[count] = HeapAlloc(heap, 0, SMALL)))
+        count++;
+    if (count == MANY_SLOTS || count < 1000 || GetLastError() != ERROR_NOT_ENOUGH_MEMORY)
+        return 4;
+    if (!HeapFree(heap, 0, many_slots[count / 2]))
+        return 5;
+    return HeapAlloc(heap, 0, SMALL) == many_slots[count / 2] ? 0 : 6;
+}
+
+START_TEST(a_heap_that_cannot_grow_reuses_a_slot_freed_into_a_full_group)
+{
+    /* valgrind's own allocations live under the same cap. */
+    if (UNDER_VALGRIND || UNDER_SANITIZER)
+        return;
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0)
+        _exit(fill_then_free_one());
+    int status = 0;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 START_TEST(a_new_heap_at_a_dead_heaps_address)
 {
     /* This thread's cache of a destroyed heap must not serve the heap that
@@ -799,6 +847,7 @@ static Suite *make_suite(void)
     tcase_add_test(cases, double_frees_here_and_there);
     tcase_add_test(cases, a_double_free_waiting_while_its_group_is_given_back);
     tcase_add_test(cases, dead_threads_hand_their_caches_on);
+    tcase_add_test(cases, a_heap_that_cannot_grow_reuses_a_slot_freed_into_a_full_group);
     tcase_add_test(cases, a_new_heap_at_a_dead_heaps_address);
     tcase_add_test(cases, more_heaps_than_a_thread_keeps_caches_for);
     tcase_add_test(cases, fork_waits_for_a_heap_another_thread_holds);
