@@ -334,6 +334,14 @@ static void map_group(struct lfh_group *group, bool live)
     }
 }
 
+/* Enters the group on its owner's list of the bin's groups. */
+static void enrol_group(struct lfh_cache *cache, struct lfh_group *group)
+{
+    group->next_of_bin = cache->groups[group->bin];
+    cache->groups[group->bin] = group;
+    cache->group_count[group->bin]++;
+}
+
 /* The caller holds the heap. */
 static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, int bin)
 {
@@ -357,9 +365,7 @@ static struct lfh_group *new_group(struct heap *heap, struct lfh_cache *cache, i
      * group whole or not at all, never a count or stride half written. */
     __atomic_store_n(&group->key, lfh_group_key(group), __ATOMIC_RELEASE);
     map_group(group, true);
-    group->next_of_bin = cache->groups[bin];
-    cache->groups[bin] = group;
-    cache->group_count[bin]++;
+    enrol_group(cache, group);
     lfh_make_available(cache, group);
     return group;
 }
@@ -504,12 +510,9 @@ size_t lfh_release_empty_groups(struct heap *heap)
                 empty = group;
                 continue;
             }
-            struct lfh_cache *owner = group->owner;
-            group->next_of_bin = owner->groups[group->bin];
-            owner->groups[group->bin] = group;
-            owner->group_count[group->bin]++;
+            enrol_group(group->owner, group);
             if (group->local_free)
-                lfh_make_available(owner, group);
+                lfh_make_available(group->owner, group);
         }
     }
     size_t released = 0;
